@@ -1,0 +1,1 @@
+export { grantsAllow, hashToken, isGlobalAdmin, newToken, tokenFromHeader, tokenProblem } from './tokens.ts';

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigError, readSection, type Section } from './schema.ts';
+
+export const STORAGE_KINDS = ['fs'] as const;
+export const DATABASE_KINDS = ['sqlite'] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+export type DatabaseKind = (typeof DATABASE_KINDS)[number];
+
+/** Per-cache settings declared in the config file (`[cache.<name>]`). */
+export interface CacheSettings {
+  public?: boolean;
+  priority?: number;
+  quota?: number;
+}
+
+/** The server's whole configuration, parsed once at start and passed down. */
+export interface Config {
+  listen: { host: string; port: number };
+  dataDir: string;
+  publicUrl: string | undefined;
+  storage: StorageKind;
+  database: DatabaseKind;
+  storeDir: string;
+  maxNarSize: number;
+  maxNarinfoSize: number;
+  maxLogSize: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Server processes sharing the port; 0 means one per CPU core. */
+  workers: number;
+  caches: Record<string, CacheSettings>;
+}
+
+const TOP: Section = {
+  listen: { type: 'string', env: 'LARDER_LISTEN', default: '127.0.0.1:7745' },
+  data_dir: { type: 'string', env: 'LARDER_DATA_DIR', default: './larder-data' },
+  public_url: { type: 'string', env: 'LARDER_PUBLIC_URL' },
+  // S3 and PostgreSQL arrive with the scale-out work; until then asking for them is
+  // an error that says so rather than a silent fallback.
+  storage: { type: 'enum', values: STORAGE_KINDS, env: 'LARDER_STORAGE', default: 'fs' },
+  database: { type: 'enum', values: DATABASE_KINDS, env: 'LARDER_DATABASE', default: 'sqlite' },
+  store_dir: { type: 'string', env: 'LARDER_STORE_DIR', default: '/nix/store' },
+  max_nar_size: { type: 'size', env: 'LARDER_MAX_NAR_SIZE', default: '64GiB' },
+  max_narinfo_size: { type: 'size', env: 'LARDER_MAX_NARINFO_SIZE', default: '64KiB' },
+  max_log_size: { type: 'size', env: 'LARDER_MAX_LOG_SIZE', default: '64MiB' },
+  workers: { type: 'int', env: 'LARDER_WORKERS', default: 1 },
+  log_level: {
+    type: 'enum',
+    values: ['debug', 'info', 'warn', 'error', 'silent'],
+    env: 'LARDER_LOG_LEVEL',
+    default: 'info',
+  },
+};
+
+const CACHE: Section = {
+  public: { type: 'bool' },
+  priority: { type: 'int' },
+  quota: { type: 'size' },
+};
+
+const SECTIONS = new Set(['cache']);
+
+export interface LoadOptions {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  overrides?: { listen?: string | undefined; dataDir?: string | undefined };
+}
+
+/** Loads the configuration: embedded defaults, then the TOML file, then LARDER_* variables, then flags. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.LARDER_CONFIG;
+  let doc: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      doc = parseToml(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`${file}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  const top: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (!SECTIONS.has(k)) top[k] = v;
+  const t = readSection(TOP, top, env, '');
+  if (opts.overrides?.listen) t.listen = opts.overrides.listen;
+  if (opts.overrides?.dataDir) t.data_dir = opts.overrides.dataDir;
+
+  const caches: Record<string, CacheSettings> = {};
+  const cacheDoc = (doc.cache ?? {}) as Record<string, unknown>;
+  for (const [name, body] of Object.entries(cacheDoc)) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ConfigError(`cache.${name}: expected a table`);
+    }
+    caches[name] = readSection(CACHE, body as Record<string, unknown>, {}, `cache.${name}.`);
+  }
+
+  return {
+    listen: parseListen(t.listen as string),
+    dataDir: resolve(t.data_dir as string),
+    publicUrl: (t.public_url as string | undefined)?.replace(/\/+$/, ''),
+    storage: t.storage as StorageKind,
+    database: t.database as DatabaseKind,
+    storeDir: t.store_dir as string,
+    maxNarSize: t.max_nar_size as number,
+    maxNarinfoSize: t.max_narinfo_size as number,
+    maxLogSize: t.max_log_size as number,
+    logLevel: t.log_level as Config['logLevel'],
+    workers: t.workers === 0 ? availableParallelism() : Math.max(1, t.workers as number),
+    caches,
+  };
+}
+
+/** Parses HOST:PORT, [v6]:PORT or a bare port. */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !(port >= 0 && port < 65536)) {
+    throw new ConfigError(`listen: expected HOST:PORT, got ${JSON.stringify(s)}`);
+  }
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}

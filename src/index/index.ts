@@ -1,0 +1,27 @@
+import type { Config, DatabaseKind } from '../config/index.ts';
+import { openSqliteIndex } from './sqlite.ts';
+import type { MetadataIndex } from './types.ts';
+
+export type {
+  CacheRecord,
+  Grant,
+  InsertPathResult,
+  LogRecord,
+  MetadataIndex,
+  NarRecord,
+  PathRecord,
+  Scope,
+  TokenRecord,
+} from './types.ts';
+export { SCOPES } from './types.ts';
+
+type Factory = (config: Config) => MetadataIndex;
+
+/** Metadata backends by kind; a kind without a factory is a compile error. */
+export const indexBackends = {
+  sqlite: (config) => openSqliteIndex(`${config.dataDir}/larder.db`),
+} satisfies Record<DatabaseKind, Factory>;
+
+export function openIndex(config: Config): MetadataIndex {
+  return indexBackends[config.database](config);
+}

@@ -1,0 +1,262 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { MIGRATIONS } from './sqlite-schema.ts';
+import type { CacheRecord, InsertPathResult, LogRecord, MetadataIndex, NarRecord, PathRecord, TokenRecord } from './types.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
+function cacheFromRow(r: Row): CacheRecord {
+  return {
+    name: r.name as string,
+    public: r.public === 1,
+    priority: Number(r.priority),
+    quota: opt<number>(r.quota),
+    secretKey: r.secret_key as string,
+    publicKey: r.public_key as string,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: r.id as string,
+    hash: r.hash as string,
+    description: r.description as string,
+    grants: JSON.parse(r.grants as string),
+    createdAt: Number(r.created_at),
+    expiresAt: opt<number>(r.expires_at),
+    revokedAt: opt<number>(r.revoked_at),
+  };
+}
+
+function narFromRow(r: Row): NarRecord {
+  return {
+    fileHash: r.file_hash as string,
+    fileSize: Number(r.file_size),
+    compression: r.compression as string,
+    narHash: r.nar_hash as string,
+    narSize: Number(r.nar_size),
+    key: r.key as string,
+  };
+}
+
+function pathFromRow(r: Row): PathRecord {
+  const refs = r.refs as string;
+  const sigs = r.sigs as string;
+  return {
+    hashPart: r.hash_part as string,
+    baseName: r.base_name as string,
+    url: r.url as string,
+    nar: narFromRow(r),
+    references: refs === '' ? [] : refs.split(' '),
+    deriver: opt<string>(r.deriver),
+    system: opt<string>(r.system),
+    ca: opt<string>(r.ca),
+    sigs: sigs === '' ? [] : sigs.split('\n'),
+    cacheSig: r.cache_sig as string,
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** The metadata index in one SQLite file (WAL, so readers never wait for the writer). */
+export function openSqliteIndex(file: string): MetadataIndex {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  migrate(db);
+
+  const stmts = new Map<string, StatementSync>();
+  const q = (sql: string): StatementSync => {
+    let s = stmts.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      stmts.set(sql, s);
+    }
+    return s;
+  };
+  const tx = <T>(fn: () => T): T => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  };
+  const PATH_SELECT = `SELECT p.*, n.file_size, n.compression, n.nar_hash, n.nar_size, n.key
+    FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
+
+  const getPath = (cache: string, hashPart: string): PathRecord | undefined => {
+    const r = q(`${PATH_SELECT} WHERE p.cache = ? AND p.hash_part = ?`).get(cache, hashPart) as Row | undefined;
+    return r ? pathFromRow(r) : undefined;
+  };
+
+  return {
+    async close() {
+      db.close();
+    },
+
+    async createCache(c) {
+      const res = q(
+        `INSERT INTO caches (name, public, priority, quota, secret_key, public_key, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+      ).run(c.name, c.public ? 1 : 0, c.priority, c.quota ?? null, c.secretKey, c.publicKey, c.createdAt);
+      return res.changes === 1;
+    },
+    async getCache(name) {
+      const r = q('SELECT * FROM caches WHERE name = ?').get(name) as Row | undefined;
+      return r ? cacheFromRow(r) : undefined;
+    },
+    async listCaches() {
+      return (q('SELECT * FROM caches ORDER BY name').all() as Row[]).map(cacheFromRow);
+    },
+    async updateCache(name, patch) {
+      const r = q('SELECT * FROM caches WHERE name = ?').get(name) as Row | undefined;
+      if (!r) return undefined;
+      const next = { ...cacheFromRow(r), ...patch };
+      q('UPDATE caches SET public = ?, priority = ?, quota = ? WHERE name = ?').run(
+        next.public ? 1 : 0,
+        next.priority,
+        next.quota ?? null,
+        name,
+      );
+      return next;
+    },
+    async deleteCache(name) {
+      return tx(() => {
+        // Children first: ON DELETE CASCADE would do it, but explicit deletes keep the
+        // statement count visible and do not depend on the foreign_keys pragma.
+        q('DELETE FROM paths WHERE cache = ?').run(name);
+        q('DELETE FROM cache_nars WHERE cache = ?').run(name);
+        q('DELETE FROM logs WHERE cache = ?').run(name);
+        return q('DELETE FROM caches WHERE name = ?').run(name).changes === 1;
+      });
+    },
+
+    async createToken(t) {
+      q(
+        `INSERT INTO tokens (id, hash, description, grants, created_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(t.id, t.hash, t.description, JSON.stringify(t.grants), t.createdAt, t.expiresAt ?? null, t.revokedAt ?? null);
+    },
+    async getTokenByHash(hash) {
+      const r = q('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined;
+      return r ? tokenFromRow(r) : undefined;
+    },
+    async getToken(id) {
+      const r = q('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
+      return r ? tokenFromRow(r) : undefined;
+    },
+    async listTokens() {
+      return (q('SELECT * FROM tokens ORDER BY created_at').all() as Row[]).map(tokenFromRow);
+    },
+    async revokeToken(id, at) {
+      return q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1;
+    },
+
+    async addNar(cache, n, at) {
+      tx(() => {
+        q(
+          `INSERT INTO nars (file_hash, file_size, compression, nar_hash, nar_size, key, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING`,
+        ).run(n.fileHash, n.fileSize, n.compression, n.narHash, n.narSize, n.key, at);
+        q('INSERT INTO cache_nars (cache, file_hash, uploaded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(
+          cache,
+          n.fileHash,
+          at,
+        );
+      });
+    },
+    async getCacheNar(cache, fileHash) {
+      const r = q(
+        `SELECT n.* FROM cache_nars c JOIN nars n ON n.file_hash = c.file_hash
+         WHERE c.cache = ? AND c.file_hash = ?`,
+      ).get(cache, fileHash) as Row | undefined;
+      return r ? narFromRow(r) : undefined;
+    },
+    async getNar(fileHash) {
+      const r = q('SELECT * FROM nars WHERE file_hash = ?').get(fileHash) as Row | undefined;
+      return r ? narFromRow(r) : undefined;
+    },
+
+    async getPath(cache, hashPart) {
+      return getPath(cache, hashPart);
+    },
+    async insertPath(cache, p): Promise<InsertPathResult> {
+      return tx((): InsertPathResult => {
+        const existing = getPath(cache, p.hashPart);
+        if (existing) {
+          if (existing.nar.narHash !== p.nar.narHash || existing.baseName !== p.baseName) {
+            return { ok: false, conflict: existing };
+          }
+          // Same contents again: keep the first upload, add any new signatures.
+          const sigs = [...new Set([...existing.sigs, ...p.sigs])];
+          q('UPDATE paths SET sigs = ? WHERE cache = ? AND hash_part = ?').run(sigs.join('\n'), cache, p.hashPart);
+          return { ok: true, created: false };
+        }
+        const has = q('SELECT 1 FROM paths WHERE cache = ? AND hash_part = ?');
+        const missing = p.references.filter((ref) => ref.slice(0, 32) !== p.hashPart && !has.get(cache, ref.slice(0, 32)));
+        if (missing.length > 0) return { ok: false, missing };
+        q(
+          `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          cache,
+          p.hashPart,
+          p.baseName,
+          p.url,
+          p.nar.fileHash,
+          p.references.join(' '),
+          p.deriver ?? null,
+          p.system ?? null,
+          p.ca ?? null,
+          p.sigs.join('\n'),
+          p.cacheSig,
+          p.createdAt,
+        );
+        return { ok: true, created: true };
+      });
+    },
+    async missingPaths(cache, hashParts) {
+      const has = q('SELECT 1 FROM paths WHERE cache = ? AND hash_part = ?');
+      return hashParts.filter((h) => !has.get(cache, h));
+    },
+    async countPaths(cache) {
+      const r = q(
+        `SELECT count(*) AS paths, coalesce(sum(n.file_size), 0) AS bytes
+         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`,
+      ).get(cache) as Row;
+      return { paths: Number(r.paths), narBytes: Number(r.bytes) };
+    },
+
+    async putLog(cache, drv, rec: LogRecord) {
+      q(
+        `INSERT INTO logs (cache, drv, key, encoding, size) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (cache, drv) DO UPDATE SET key = excluded.key, encoding = excluded.encoding, size = excluded.size`,
+      ).run(cache, drv, rec.key, rec.encoding ?? null, rec.size);
+    },
+    async getLog(cache, drv) {
+      const r = q('SELECT * FROM logs WHERE cache = ? AND drv = ?').get(cache, drv) as Row | undefined;
+      return r ? { key: r.key as string, encoding: opt<string>(r.encoding), size: Number(r.size) } : undefined;
+    },
+  };
+}
+
+/** Applies pending migrations; the version is read inside the write lock, so two processes starting at once apply each migration once. */
+function migrate(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

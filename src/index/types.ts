@@ -1,0 +1,111 @@
+/** Records the metadata index keeps; hashes are Nix base32 sha256 without the `sha256:` prefix. */
+
+export type Scope = 'pull' | 'push' | 'delete' | 'admin';
+export const SCOPES: readonly Scope[] = ['pull', 'push', 'delete', 'admin'];
+
+export interface CacheRecord {
+  name: string;
+  public: boolean;
+  priority: number;
+  /** Bytes; undefined means no quota. */
+  quota: number | undefined;
+  /** Nix secret key text (`name:base64`). */
+  secretKey: string;
+  publicKey: string;
+  createdAt: number;
+}
+
+export interface Grant {
+  /** A cache name, or `*` for every cache (present and future). */
+  cache: string;
+  scopes: Scope[];
+}
+
+export interface TokenRecord {
+  id: string;
+  /** sha256 hex of the token; the token itself is never stored. */
+  hash: string;
+  description: string;
+  grants: Grant[];
+  createdAt: number;
+  expiresAt: number | undefined;
+  revokedAt: number | undefined;
+}
+
+/** A verified NAR file, shared by every cache that uploaded the same bytes. */
+export interface NarRecord {
+  fileHash: string;
+  fileSize: number;
+  /** Nix's compression name: none, xz, zstd, bzip2, br, gzip. */
+  compression: string;
+  narHash: string;
+  narSize: number;
+  /** Storage key of the file. */
+  key: string;
+}
+
+/** A store path in one cache: everything needed to render its narinfo. */
+export interface PathRecord {
+  hashPart: string;
+  /** Store path base name: `<hash>-<name>`. */
+  baseName: string;
+  /** The narinfo's URL, e.g. `nar/<fileHash>.nar.xz`. */
+  url: string;
+  nar: NarRecord;
+  /** Base names, sorted. */
+  references: string[];
+  deriver: string | undefined;
+  system: string | undefined;
+  ca: string | undefined;
+  /** Signatures that came with the upload. */
+  sigs: string[];
+  /** The cache's own signature, made at upload time. */
+  cacheSig: string;
+  createdAt: number;
+}
+
+export interface LogRecord {
+  key: string;
+  encoding: string | undefined;
+  size: number;
+}
+
+export type InsertPathResult = { ok: true; created: boolean } | { ok: false; missing: string[] } | { ok: false; conflict: PathRecord };
+
+/**
+ * The metadata index. Every method is async so SQLite and PostgreSQL share every caller;
+ * methods that must be atomic (insertPath's closure check) are atomic in each backend.
+ */
+export interface MetadataIndex {
+  close(): Promise<void>;
+
+  createCache(rec: CacheRecord): Promise<boolean>;
+  getCache(name: string): Promise<CacheRecord | undefined>;
+  listCaches(): Promise<CacheRecord[]>;
+  updateCache(name: string, patch: Partial<Pick<CacheRecord, 'public' | 'priority' | 'quota'>>): Promise<CacheRecord | undefined>;
+  /** Removes the cache with its paths and logs; NAR files stay for the collector. */
+  deleteCache(name: string): Promise<boolean>;
+
+  createToken(rec: TokenRecord): Promise<void>;
+  getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(id: string, at: number): Promise<boolean>;
+
+  /** Records a verified NAR and that `cache` holds it. */
+  addNar(cache: string, nar: NarRecord, at: number): Promise<void>;
+  /** The NAR if this cache holds it (uploaded here), by file hash. */
+  getCacheNar(cache: string, fileHash: string): Promise<NarRecord | undefined>;
+  /** The NAR if any cache holds it. */
+  getNar(fileHash: string): Promise<NarRecord | undefined>;
+
+  getPath(cache: string, hashPart: string): Promise<PathRecord | undefined>;
+  /** Inserts a path after checking, atomically, that its references are present. */
+  insertPath(cache: string, rec: PathRecord): Promise<InsertPathResult>;
+  /** Of the given hash parts, those the cache lacks. */
+  missingPaths(cache: string, hashParts: string[]): Promise<string[]>;
+  countPaths(cache: string): Promise<{ paths: number; narBytes: number }>;
+
+  putLog(cache: string, drv: string, rec: LogRecord): Promise<void>;
+  getLog(cache: string, drv: string): Promise<LogRecord | undefined>;
+}

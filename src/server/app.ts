@@ -1,0 +1,119 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpError, methodNotAllowed, notFound } from '../util/http-error.ts';
+import { authenticate, authorize } from './authorize.ts';
+import type { Ctx, Deps, Method, Route } from './context.ts';
+import { sendJson } from './respond.ts';
+import { routes as defaultRoutes } from './routes/index.ts';
+
+export interface App {
+  server: Server;
+  deps: Deps;
+  /** Stops accepting connections and waits for the ones in flight. */
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP app; it does not listen yet (main or a test does that). */
+export function createServer(deps: Deps, routes: Route[] = defaultRoutes): App {
+  const server = createHttpServer({
+    // Narinfo and API requests are small; a client sending huge headers is refused by Node.
+    maxHeaderSize: 16 * 1024,
+    requestTimeout: 0,
+    headersTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void handle(deps, routes, req, res);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
+      socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return {
+    server,
+    deps,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(deps: Deps, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client went away'));
+  });
+  try {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    // Every valid path of this server is plain ASCII without escapes: refusing `%` and
+    // dot segments up front closes every traversal spelling (`..`, `%2e%2e`, `%2f`).
+    if (path.includes('%') || /(^|\/)\.\.?(\/|$)/.test(path) || path.includes('\\') || path.includes('//')) {
+      throw new HttpError(400, 'bad_path', 'the request path contains escapes or dot segments, which no larder URL has');
+    }
+    let matched: Route | undefined;
+    let groups: Record<string, string> = {};
+    const allowed = new Set<Method>();
+    for (const r of routes) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      if (r.methods.includes(req.method as Method)) {
+        matched = r;
+        groups = { ...m.groups };
+        break;
+      }
+      for (const method of r.methods) allowed.add(method);
+    }
+    if (!matched) throw allowed.size > 0 ? methodNotAllowed([...allowed]) : notFound();
+    const token = await authenticate(deps, req);
+    const cache = await authorize(deps, matched.access, token, groups.cache);
+    const ctx: Ctx = {
+      req,
+      res,
+      deps,
+      params: groups,
+      query: new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)),
+      signal: controller.signal,
+      cache,
+      token,
+    };
+    await matched.handle(ctx);
+  } catch (err) {
+    sendError(deps, req, res, err, controller.signal);
+  }
+}
+
+/** The one error handler: 4xx as `{ code, message }` logged as a warning; the rest as a plain 500. */
+function sendError(deps: Deps, req: IncomingMessage, res: ServerResponse, err: unknown, signal: AbortSignal): void {
+  if (signal.aborted) {
+    deps.logger.info('client went away', { method: req.method, url: req.url });
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError) {
+    const level = err.status >= 500 ? 'error' : err.status === 404 ? 'debug' : 'warn';
+    deps.logger[level](`${req.method} ${req.url} -> ${err.status} ${err.message}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // An upload refused before its body was read: close the connection rather than read
+    // (possibly gigabytes) of a body nobody will use.
+    if (!req.complete) res.setHeader('connection', 'close');
+    sendJson(res, err.status, { code: err.code, message: err.message }, err.headers);
+    return;
+  }
+  deps.logger.error(`${req.method} ${req.url} failed`, { err });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (!req.complete) res.setHeader('connection', 'close');
+  sendJson(res, 500, { code: 'internal', message: 'internal server error' });
+}

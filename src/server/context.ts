@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/index.ts';
+import type { CacheRecord, MetadataIndex, Scope, TokenRecord } from '../index/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import type { Logger } from '../util/log.ts';
+
+/** What the server is built from; tests pass their own. */
+export interface Deps {
+  config: Config;
+  storage: BlobStore;
+  index: MetadataIndex;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Who may call a route: anyone; holders of a scope on the cache named in the URL (pull
+ * on a public cache needs no token); any valid token; or a server-wide admin.
+ */
+export type Access =
+  | { kind: 'anyone' }
+  | { kind: 'cache'; scope: Scope }
+  | { kind: 'token' }
+  | { kind: 'admin' };
+
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  deps: Deps;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Fires when the client goes away before the response is complete. */
+  signal: AbortSignal;
+  /** The cache named in the URL, for `cache` routes. */
+  cache: CacheRecord | undefined;
+  /** The caller's token, when one was sent and is valid. */
+  token: TokenRecord | undefined;
+}
+
+export interface Route {
+  methods: Method[];
+  /** Matched against the raw path; named groups become `params`. */
+  pattern: RegExp;
+  access: Access;
+  handle(ctx: Ctx): Promise<void>;
+}
+
+/** Defines a route; a function so route files read as declarations. */
+export const defineRoute = (r: Route): Route => r;
+
+export const cacheOf = (ctx: Ctx): CacheRecord => {
+  if (!ctx.cache) throw new Error('route declared no cache access');
+  return ctx.cache;
+};

@@ -1,0 +1,45 @@
+import type { Route } from '../context.ts';
+import createCache from './create-cache.ts';
+import createToken from './create-token.ts';
+import deleteCache from './delete-cache.ts';
+import getCache from './get-cache.ts';
+import getHealth from './get-health.ts';
+import getListing from './get-listing.ts';
+import getLog from './get-log.ts';
+import getNar from './get-nar.ts';
+import getNarinfo from './get-narinfo.ts';
+import getNixCacheInfo from './get-nix-cache-info.ts';
+import getReady from './get-ready.ts';
+import listCaches from './list-caches.ts';
+import listTokens from './list-tokens.ts';
+import postMissing from './post-missing.ts';
+import putListing from './put-listing.ts';
+import putLog from './put-log.ts';
+import putNar from './put-nar.ts';
+import putNarinfo from './put-narinfo.ts';
+import revokeToken from './revoke-token.ts';
+import updateCache from './update-cache.ts';
+
+/** Every route, hot paths first: the router tries them in order. */
+export const routes: Route[] = [
+  getNarinfo,
+  getNar,
+  getNixCacheInfo,
+  putNar,
+  putNarinfo,
+  getListing,
+  putListing,
+  getLog,
+  putLog,
+  getHealth,
+  getReady,
+  listCaches,
+  createCache,
+  getCache,
+  updateCache,
+  deleteCache,
+  createToken,
+  listTokens,
+  revokeToken,
+  postMissing,
+];

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StorageError, type BlobStore, type BlobWriter, type ReadOptions } from './types.ts';
+
+const SAFE_KEY = /^(?:[A-Za-z0-9+_=?][A-Za-z0-9+_.=?-]*)(?:\/[A-Za-z0-9+_=?][A-Za-z0-9+_.=?-]*)*$/;
+
+function isMiss(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Blobs as files under one directory; writes go to `tmp/` and are renamed into place. */
+export function createFsStore(root: string): BlobStore {
+  const tmpDir = join(root, 'tmp');
+  void sweepStale(tmpDir);
+  const pathOf = (key: string): string => {
+    // Keys come from validated URL parts, but the store is the last line: no segment
+    // may start with a dot, so `..` can never climb out of `root`.
+    if (!SAFE_KEY.test(key)) throw new StorageError(`invalid storage key ${JSON.stringify(key)}`);
+    return join(root, 'blobs', key);
+  };
+
+  return {
+    async get(key: string, opts: ReadOptions = {}) {
+      const file = pathOf(key);
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(file, 'r');
+      } catch (err) {
+        if (isMiss(err)) return undefined;
+        throw new StorageError(`cannot read ${key}`, { cause: err });
+      }
+      const { size } = await handle.stat();
+      const stream = createReadStream('', {
+        fd: handle.fd,
+        autoClose: false,
+        start: opts.start,
+        end: opts.end,
+        signal: opts.signal,
+        highWaterMark: 256 * 1024,
+      });
+      const close = () => void handle.close().catch(() => {});
+      stream.once('close', close);
+      return { stream, size };
+    },
+
+    async head(key: string) {
+      try {
+        const s = await stat(pathOf(key));
+        return { size: s.size };
+      } catch (err) {
+        if (isMiss(err)) return undefined;
+        throw new StorageError(`cannot stat ${key}`, { cause: err });
+      }
+    },
+
+    async createWriter(key: string, opts: { signal?: AbortSignal } = {}): Promise<BlobWriter> {
+      const final = pathOf(key);
+      await mkdir(tmpDir, { recursive: true });
+      const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
+      const stream = createWriteStream(tmp, { highWaterMark: 256 * 1024 });
+      let settled = false;
+      const finished = new Promise<void>((res, rej) => {
+        stream.once('finish', res);
+        stream.once('error', rej);
+      });
+      finished.catch(() => {});
+      const abort = async () => {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        await rm(tmp, { force: true });
+      };
+      opts.signal?.addEventListener('abort', () => void abort(), { once: true });
+      return {
+        stream,
+        abort,
+        async commit() {
+          if (settled) throw new StorageError(`write of ${key} was aborted`);
+          if (!stream.writableFinished) {
+            if (!stream.writableEnded) stream.end();
+            await finished;
+          }
+          settled = true;
+          try {
+            // fsync before rename so a crash cannot leave a complete-looking empty file.
+            const fh = await open(tmp, 'r');
+            await fh.sync().finally(() => fh.close());
+            await mkdir(dirname(final), { recursive: true });
+            await rename(tmp, final);
+          } catch (err) {
+            await rm(tmp, { force: true });
+            throw new StorageError(`cannot store ${key}`, { cause: err });
+          }
+        },
+      };
+    },
+
+    async delete(key: string) {
+      try {
+        await rm(pathOf(key), { force: true });
+      } catch (err) {
+        throw new StorageError(`cannot delete ${key}`, { cause: err });
+      }
+    },
+  };
+}
+
+/**
+ * Removes temporary files a killed process left behind. Only old ones: another
+ * process (a cluster worker) may be writing a fresh one right now.
+ */
+async function sweepStale(tmpDir: string, olderThanMs = 3_600_000): Promise<void> {
+  const names = await readdir(tmpDir).catch(() => [] as string[]);
+  const limit = Date.now() - olderThanMs;
+  for (const name of names) {
+    const file = join(tmpDir, name);
+    const s = await stat(file).catch(() => undefined);
+    if (s && s.mtimeMs < limit) await rm(file, { force: true }).catch(() => {});
+  }
+}
