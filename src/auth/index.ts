@@ -1,1 +1,8 @@
-export { grantsAllow, hashToken, isGlobalAdmin, newToken, tokenFromHeader, tokenProblem } from './tokens.ts';
+export {
+  grantsAllow,
+  hashToken,
+  isGlobalAdmin,
+  newToken,
+  tokenFromHeader,
+  tokenProblem,
+} from './tokens.ts';

@@ -36,14 +36,17 @@ export function tokenFromHeader(header: string | undefined): string | undefined 
 /** Why a stored token cannot be used now, or undefined when it can. */
 export function tokenProblem(t: TokenRecord, now: number): string | undefined {
   if (t.revokedAt !== undefined) return 'the token has been revoked';
-  if (t.expiresAt !== undefined && t.expiresAt <= now) return `the token expired at ${new Date(t.expiresAt).toISOString()}`;
+  if (t.expiresAt !== undefined && t.expiresAt <= now)
+    return `the token expired at ${new Date(t.expiresAt).toISOString()}`;
   return undefined;
 }
 
 /** `admin` on a cache implies every other scope there; a `*` grant covers every cache. */
 export function grantsAllow(grants: Grant[], cache: string, scope: Scope): boolean {
   return grants.some(
-    (g) => (g.cache === cache || g.cache === '*') && (g.scopes.includes(scope) || g.scopes.includes('admin')),
+    (g) =>
+      (g.cache === cache || g.cache === '*') &&
+      (g.scopes.includes(scope) || g.scopes.includes('admin')),
   );
 }
 

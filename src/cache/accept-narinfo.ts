@@ -44,21 +44,37 @@ export async function acceptNarInfo(
   const file = parseNarFileName(info.url.startsWith('nar/') ? info.url.slice(4) : '');
   if (!file) throw badRequest(`expected nar/<filehash>.nar[.ext], got ${info.url}`, 'URL');
   const nar = await deps.index.getCacheNar(cache.name, file.fileHash);
-  if (!nar) throw badRequest(`${info.url} was never uploaded to cache ${cache.name}: upload the NAR first`, 'URL');
+  if (!nar)
+    throw badRequest(
+      `${info.url} was never uploaded to cache ${cache.name}: upload the NAR first`,
+      'URL',
+    );
   if (info.compression !== nar.compression) {
-    throw badRequest(`says ${info.compression}, but ${info.url} is ${nar.compression}`, 'Compression');
+    throw badRequest(
+      `says ${info.compression}, but ${info.url} is ${nar.compression}`,
+      'Compression',
+    );
   }
-  if (info.fileHash && (info.fileHash.algo !== 'sha256' || base32Of(info.fileHash) !== nar.fileHash)) {
+  if (
+    info.fileHash &&
+    (info.fileHash.algo !== 'sha256' || base32Of(info.fileHash) !== nar.fileHash)
+  ) {
     throw badRequest(`does not match the uploaded file (sha256:${nar.fileHash})`, 'FileHash');
   }
   if (info.fileSize !== undefined && info.fileSize !== nar.fileSize) {
-    throw badRequest(`says ${info.fileSize}, but the uploaded file has ${nar.fileSize} bytes`, 'FileSize');
+    throw badRequest(
+      `says ${info.fileSize}, but the uploaded file has ${nar.fileSize} bytes`,
+      'FileSize',
+    );
   }
   if (info.narHash.algo !== 'sha256' || base32Of(info.narHash) !== nar.narHash) {
     throw badRequest(`does not match the uploaded NAR (sha256:${nar.narHash})`, 'NarHash');
   }
   if (info.narSize !== nar.narSize) {
-    throw badRequest(`says ${info.narSize}, but the uploaded NAR has ${nar.narSize} bytes`, 'NarSize');
+    throw badRequest(
+      `says ${info.narSize}, but the uploaded NAR has ${nar.narSize} bytes`,
+      'NarSize',
+    );
   }
 
   const references = [...info.references].sort();

@@ -61,7 +61,10 @@ function spawnFilter(cmd: string, args: string[]): Duplex {
   child.on('error', (err) => out.destroy(new Error(`cannot run ${cmd}: ${err.message}`)));
   child.on('close', (code, signal) => {
     if (code === 0) out.end();
-    else out.destroy(new Error(`not valid ${cmd} data (${stderr.trim() || `exit ${code ?? signal}`})`));
+    else
+      out.destroy(
+        new Error(`not valid ${cmd} data (${stderr.trim() || `exit ${code ?? signal}`})`),
+      );
   });
   const duplex = Duplex.from({ writable: child.stdin, readable: out });
   duplex.on('close', () => {

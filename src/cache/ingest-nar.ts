@@ -11,7 +11,9 @@ import { compressionOfExt, createDecompressor } from './compression.ts';
 /** `<52 base32 chars>.nar[.ext]`: Nix names NAR files by the sha256 of the file (FileHash). */
 const NAR_FILE = /^([0-9a-df-np-sv-z]{52})\.nar((?:\.[a-z0-9]+)?)$/;
 
-export function parseNarFileName(name: string): { fileHash: string; compression: string } | undefined {
+export function parseNarFileName(
+  name: string,
+): { fileHash: string; compression: string } | undefined {
   const m = NAR_FILE.exec(name);
   const compression = m ? compressionOfExt(m[2] ?? '') : undefined;
   return m && compression ? { fileHash: m[1] as string, compression } : undefined;
@@ -41,14 +43,20 @@ export async function ingestNar(
 ): Promise<{ nar: NarRecord; stored: boolean }> {
   const parsed = parseNarFileName(input.fileName);
   if (!parsed) {
-    throw badRequest(`NAR file name must be <sha256 in nix-base32>.nar[.xz|.zst|.bz2|.br|.gz], got ${input.fileName}`, 'URL');
+    throw badRequest(
+      `NAR file name must be <sha256 in nix-base32>.nar[.xz|.zst|.bz2|.br|.gz], got ${input.fileName}`,
+      'URL',
+    );
   }
-  const tooLarge = () => payloadTooLarge(`NAR file larger than the server's limit of ${input.maxSize} bytes`);
+  const tooLarge = () =>
+    payloadTooLarge(`NAR file larger than the server's limit of ${input.maxSize} bytes`);
   if (input.declaredSize !== undefined && input.declaredSize > input.maxSize) throw tooLarge();
 
   const key = narKey(input.fileName);
   const known = await deps.index.getNar(parsed.fileHash);
-  const reuse = known !== undefined && (await deps.storage.head(known.key, { signal: input.signal })) !== undefined;
+  const reuse =
+    known !== undefined &&
+    (await deps.storage.head(known.key, { signal: input.signal })) !== undefined;
 
   const fileHasher = createHash('sha256');
   let fileSize = 0;
@@ -81,7 +89,10 @@ export async function ingestNar(
     inner.catch(() => {});
     verifier.result.catch(() => {});
     const notANar = (err: Error) =>
-      badRequest(`the uploaded file is not a valid ${parsed.compression}-compressed NAR: ${err.message}`, 'NAR');
+      badRequest(
+        `the uploaded file is not a valid ${parsed.compression}-compressed NAR: ${err.message}`,
+        'NAR',
+      );
     const fan = fanOut([writer.stream, decompressor], countAndHash);
     try {
       await pipeline(input.body, fan, { signal: input.signal });
@@ -95,7 +106,9 @@ export async function ingestNar(
     const summary = await inner.catch((err: Error) => {
       throw notANar(err);
     });
-    const listing = await deps.storage.createWriter(listingKey(parsed.fileHash), { signal: input.signal });
+    const listing = await deps.storage.createWriter(listingKey(parsed.fileHash), {
+      signal: input.signal,
+    });
     listing.stream.end(serializeListing(summary.listing));
     await listing.commit();
     await writer.commit();
@@ -118,6 +131,9 @@ export async function ingestNar(
 function checkFileHash(expected: string, digest: Buffer): void {
   const actual = encodeBase32(digest);
   if (actual !== expected) {
-    throw badRequest(`the file's sha256 is ${actual}, not ${expected} as its name says`, 'FileHash');
+    throw badRequest(
+      `the file's sha256 is ${actual}, not ${expected} as its name says`,
+      'FileHash',
+    );
   }
 }

@@ -3,7 +3,11 @@ import { ClientError } from '../client/index.ts';
 import { ConfigError } from '../config/index.ts';
 
 const main = defineCommand({
-  meta: { name: 'larder', version: '0.1.0', description: 'Nix binary cache with tiered retention, and a memory-aware build runner' },
+  meta: {
+    name: 'larder',
+    version: '0.1.0',
+    description: 'Nix binary cache with tiered retention, and a memory-aware build runner',
+  },
   subCommands: {
     serve: () => import('./commands/serve.ts').then((m) => m.default),
     login: () => import('./commands/login.ts').then((m) => m.default),
@@ -15,12 +19,18 @@ const main = defineCommand({
 type AnyCommand = CommandDef<never>;
 
 /** Follows positional words down the subcommand tree, for --help and usage errors. */
-async function resolve(cmd: AnyCommand, argv: string[]): Promise<[AnyCommand, AnyCommand | undefined]> {
+async function resolve(
+  cmd: AnyCommand,
+  argv: string[],
+): Promise<[AnyCommand, AnyCommand | undefined]> {
   let parent: AnyCommand | undefined;
   let current = cmd;
   for (const word of argv) {
     if (word.startsWith('-')) continue;
-    const subs = typeof current.subCommands === 'function' ? await current.subCommands() : await current.subCommands;
+    const subs =
+      typeof current.subCommands === 'function'
+        ? await current.subCommands()
+        : await current.subCommands;
     const next = subs?.[word];
     if (!next) break;
     parent = current;
@@ -45,7 +55,10 @@ async function run(argv: string[]): Promise<void> {
     await runCommand(main, { rawArgs: argv });
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
-    if (debug) process.stderr.write(`${e.stack ?? e}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`);
+    if (debug)
+      process.stderr.write(
+        `${e.stack ?? e}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`,
+      );
     const usage = e.name === 'CLIError';
     if (usage) {
       const [cmd, parent] = await resolve(main as AnyCommand, argv);
@@ -53,7 +66,7 @@ async function run(argv: string[]): Promise<void> {
     }
     const known = err instanceof ClientError || err instanceof ConfigError || usage;
     process.stderr.write(`larder: ${known ? e.message : `unexpected error: ${e.message}`}\n`);
-    process.exitCode = err instanceof ClientError ? e.exitCode ?? 1 : usage ? 2 : 1;
+    process.exitCode = err instanceof ClientError ? (e.exitCode ?? 1) : usage ? 2 : 1;
   }
 }
 

@@ -16,12 +16,19 @@ export class Api {
     const url = `${this.settings.server}${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new ClientError(`cannot reach ${this.settings.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, {
-        cause: err,
-      });
+      throw new ClientError(
+        `cannot reach ${this.settings.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const text = await res.text();
     let json: unknown;
@@ -31,9 +38,15 @@ export class Api {
       json = undefined;
     }
     if (!res.ok) {
-      const message = (json as { message?: string } | undefined)?.message ?? (text.trim() || res.statusText);
-      const hint = res.status === 401 && !this.settings.token ? ' (no token: run `larder login` or pass --token)' : '';
-      throw new ClientError(`${this.settings.server} answered ${res.status}: ${message}${hint}`, { status: res.status });
+      const message =
+        (json as { message?: string } | undefined)?.message ?? (text.trim() || res.statusText);
+      const hint =
+        res.status === 401 && !this.settings.token
+          ? ' (no token: run `larder login` or pass --token)'
+          : '';
+      throw new ClientError(`${this.settings.server} answered ${res.status}: ${message}${hint}`, {
+        status: res.status,
+      });
     }
     return json as T;
   }

@@ -41,7 +41,10 @@ export function resolveSettings(
   const file = readSettingsFile(settingsFile(env));
   const server = flags.server || env.LARDER_SERVER || file.server;
   if (!server) {
-    throw new ClientError('no server: run `larder login <url> <token>`, or pass --server or set LARDER_SERVER', { exitCode: 2 });
+    throw new ClientError(
+      'no server: run `larder login <url> <token>`, or pass --server or set LARDER_SERVER',
+      { exitCode: 2 },
+    );
   }
   const token = flags.token || env.LARDER_TOKEN || file.token;
   return { server: server.replace(/\/+$/, ''), token: token || undefined };

@@ -1,2 +1,9 @@
-export { type CacheSettings, type Config, type DatabaseKind, loadConfig, parseListen, type StorageKind } from './load.ts';
+export {
+  type CacheSettings,
+  type Config,
+  type DatabaseKind,
+  loadConfig,
+  parseListen,
+  type StorageKind,
+} from './load.ts';
 export { ConfigError } from './schema.ts';

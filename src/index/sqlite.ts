@@ -2,11 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { MIGRATIONS } from './sqlite-schema.ts';
-import type { CacheRecord, InsertPathResult, LogRecord, MetadataIndex, NarRecord, PathRecord, TokenRecord } from './types.ts';
+import type {
+  CacheRecord,
+  InsertPathResult,
+  LogRecord,
+  MetadataIndex,
+  NarRecord,
+  PathRecord,
+  TokenRecord,
+} from './types.ts';
 
 type Row = Record<string, SQLInputValue>;
 
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+const opt = <T>(v: unknown): T | undefined =>
+  v === null || v === undefined ? undefined : (v as T);
 
 function cacheFromRow(r: Row): CacheRecord {
   return {
@@ -65,7 +74,9 @@ function pathFromRow(r: Row): PathRecord {
 export function openSqliteIndex(file: string): MetadataIndex {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+  );
   migrate(db);
 
   const stmts = new Map<string, StatementSync>();
@@ -92,7 +103,9 @@ export function openSqliteIndex(file: string): MetadataIndex {
     FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
 
   const getPath = (cache: string, hashPart: string): PathRecord | undefined => {
-    const r = q(`${PATH_SELECT} WHERE p.cache = ? AND p.hash_part = ?`).get(cache, hashPart) as Row | undefined;
+    const r = q(`${PATH_SELECT} WHERE p.cache = ? AND p.hash_part = ?`).get(cache, hashPart) as
+      | Row
+      | undefined;
     return r ? pathFromRow(r) : undefined;
   };
 
@@ -105,7 +118,15 @@ export function openSqliteIndex(file: string): MetadataIndex {
       const res = q(
         `INSERT INTO caches (name, public, priority, quota, secret_key, public_key, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-      ).run(c.name, c.public ? 1 : 0, c.priority, c.quota ?? null, c.secretKey, c.publicKey, c.createdAt);
+      ).run(
+        c.name,
+        c.public ? 1 : 0,
+        c.priority,
+        c.quota ?? null,
+        c.secretKey,
+        c.publicKey,
+        c.createdAt,
+      );
       return res.changes === 1;
     },
     async getCache(name) {
@@ -142,7 +163,15 @@ export function openSqliteIndex(file: string): MetadataIndex {
       q(
         `INSERT INTO tokens (id, hash, description, grants, created_at, expires_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(t.id, t.hash, t.description, JSON.stringify(t.grants), t.createdAt, t.expiresAt ?? null, t.revokedAt ?? null);
+      ).run(
+        t.id,
+        t.hash,
+        t.description,
+        JSON.stringify(t.grants),
+        t.createdAt,
+        t.expiresAt ?? null,
+        t.revokedAt ?? null,
+      );
     },
     async getTokenByHash(hash) {
       const r = q('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined;
@@ -156,7 +185,10 @@ export function openSqliteIndex(file: string): MetadataIndex {
       return (q('SELECT * FROM tokens ORDER BY created_at').all() as Row[]).map(tokenFromRow);
     },
     async revokeToken(id, at) {
-      return q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1;
+      return (
+        q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id)
+          .changes === 1
+      );
     },
 
     async addNar(cache, n, at) {
@@ -165,11 +197,9 @@ export function openSqliteIndex(file: string): MetadataIndex {
           `INSERT INTO nars (file_hash, file_size, compression, nar_hash, nar_size, key, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING`,
         ).run(n.fileHash, n.fileSize, n.compression, n.narHash, n.narSize, n.key, at);
-        q('INSERT INTO cache_nars (cache, file_hash, uploaded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(
-          cache,
-          n.fileHash,
-          at,
-        );
+        q(
+          'INSERT INTO cache_nars (cache, file_hash, uploaded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(cache, n.fileHash, at);
       });
     },
     async getCacheNar(cache, fileHash) {
@@ -196,11 +226,17 @@ export function openSqliteIndex(file: string): MetadataIndex {
           }
           // Same contents again: keep the first upload, add any new signatures.
           const sigs = [...new Set([...existing.sigs, ...p.sigs])];
-          q('UPDATE paths SET sigs = ? WHERE cache = ? AND hash_part = ?').run(sigs.join('\n'), cache, p.hashPart);
+          q('UPDATE paths SET sigs = ? WHERE cache = ? AND hash_part = ?').run(
+            sigs.join('\n'),
+            cache,
+            p.hashPart,
+          );
           return { ok: true, created: false };
         }
         const has = q('SELECT 1 FROM paths WHERE cache = ? AND hash_part = ?');
-        const missing = p.references.filter((ref) => ref.slice(0, 32) !== p.hashPart && !has.get(cache, ref.slice(0, 32)));
+        const missing = p.references.filter(
+          (ref) => ref.slice(0, 32) !== p.hashPart && !has.get(cache, ref.slice(0, 32)),
+        );
         if (missing.length > 0) return { ok: false, missing };
         q(
           `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at)
@@ -241,8 +277,12 @@ export function openSqliteIndex(file: string): MetadataIndex {
       ).run(cache, drv, rec.key, rec.encoding ?? null, rec.size);
     },
     async getLog(cache, drv) {
-      const r = q('SELECT * FROM logs WHERE cache = ? AND drv = ?').get(cache, drv) as Row | undefined;
-      return r ? { key: r.key as string, encoding: opt<string>(r.encoding), size: Number(r.size) } : undefined;
+      const r = q('SELECT * FROM logs WHERE cache = ? AND drv = ?').get(cache, drv) as
+        | Row
+        | undefined;
+      return r
+        ? { key: r.key as string, encoding: opt<string>(r.encoding), size: Number(r.size) }
+        : undefined;
     },
   };
 }
@@ -251,7 +291,9 @@ export function openSqliteIndex(file: string): MetadataIndex {
 function migrate(db: DatabaseSync): void {
   db.exec('BEGIN IMMEDIATE');
   try {
-    const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
+      user_version: number;
+    };
     for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
     db.exec('COMMIT');

@@ -70,7 +70,10 @@ export interface LogRecord {
   size: number;
 }
 
-export type InsertPathResult = { ok: true; created: boolean } | { ok: false; missing: string[] } | { ok: false; conflict: PathRecord };
+export type InsertPathResult =
+  | { ok: true; created: boolean }
+  | { ok: false; missing: string[] }
+  | { ok: false; conflict: PathRecord };
 
 /**
  * The metadata index. Every method is async so SQLite and PostgreSQL share every caller;
@@ -82,7 +85,10 @@ export interface MetadataIndex {
   createCache(rec: CacheRecord): Promise<boolean>;
   getCache(name: string): Promise<CacheRecord | undefined>;
   listCaches(): Promise<CacheRecord[]>;
-  updateCache(name: string, patch: Partial<Pick<CacheRecord, 'public' | 'priority' | 'quota'>>): Promise<CacheRecord | undefined>;
+  updateCache(
+    name: string,
+    patch: Partial<Pick<CacheRecord, 'public' | 'priority' | 'quota'>>,
+  ): Promise<CacheRecord | undefined>;
   /** Removes the cache with its paths and logs; NAR files stay for the collector. */
   deleteCache(name: string): Promise<boolean>;
 

@@ -5,7 +5,9 @@ import type { Ctx } from './context.ts';
 
 /** Reads a JSON object body (at most 1 MiB). */
 export async function readJson(ctx: Ctx): Promise<Record<string, unknown>> {
-  const body = await readSmallBody(ctx.req, 1 << 20, () => payloadTooLarge('a JSON body may have at most 1 MiB'));
+  const body = await readSmallBody(ctx.req, 1 << 20, () =>
+    payloadTooLarge('a JSON body may have at most 1 MiB'),
+  );
   if (body.length === 0) return {};
   let v: unknown;
   try {
@@ -13,7 +15,8 @@ export async function readJson(ctx: Ctx): Promise<Record<string, unknown>> {
   } catch {
     throw badRequest('the body is not valid JSON');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('the body must be a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw badRequest('the body must be a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -46,6 +49,7 @@ export const optBool = (body: Record<string, unknown>, key: string): boolean | u
 export const optInt = (body: Record<string, unknown>, key: string): number | undefined => {
   const v = body[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw badRequest(`${key} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw badRequest(`${key} must be a non-negative integer`);
   return v;
 };

@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { HttpError, methodNotAllowed, notFound } from '../util/http-error.ts';
 import { authenticate, authorize } from './authorize.ts';
 import type { Ctx, Deps, Method, Route } from './context.ts';
@@ -26,10 +31,13 @@ export function createServer(deps: Deps, routes: Route[] = defaultRoutes): App {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
-      socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
       return;
     }
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
   });
   return {
@@ -43,7 +51,12 @@ export function createServer(deps: Deps, routes: Route[] = defaultRoutes): App {
   };
 }
 
-async function handle(deps: Deps, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  deps: Deps,
+  routes: Route[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'));
@@ -54,8 +67,17 @@ async function handle(deps: Deps, routes: Route[], req: IncomingMessage, res: Se
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     // Every valid path of this server is plain ASCII without escapes: refusing `%` and
     // dot segments up front closes every traversal spelling (`..`, `%2e%2e`, `%2f`).
-    if (path.includes('%') || /(^|\/)\.\.?(\/|$)/.test(path) || path.includes('\\') || path.includes('//')) {
-      throw new HttpError(400, 'bad_path', 'the request path contains escapes or dot segments, which no larder URL has');
+    if (
+      path.includes('%') ||
+      /(^|\/)\.\.?(\/|$)/.test(path) ||
+      path.includes('\\') ||
+      path.includes('//')
+    ) {
+      throw new HttpError(
+        400,
+        'bad_path',
+        'the request path contains escapes or dot segments, which no larder URL has',
+      );
     }
     let matched: Route | undefined;
     let groups: Record<string, string> = {};
@@ -90,7 +112,13 @@ async function handle(deps: Deps, routes: Route[], req: IncomingMessage, res: Se
 }
 
 /** The one error handler: 4xx as `{ code, message }` logged as a warning; the rest as a plain 500. */
-function sendError(deps: Deps, req: IncomingMessage, res: ServerResponse, err: unknown, signal: AbortSignal): void {
+function sendError(
+  deps: Deps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: unknown,
+  signal: AbortSignal,
+): void {
   if (signal.aborted) {
     deps.logger.info('client went away', { method: req.method, url: req.url });
     res.destroy();

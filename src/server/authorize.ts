@@ -1,11 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import { grantsAllow, hashToken, isGlobalAdmin, tokenFromHeader, tokenProblem } from '../auth/index.ts';
+import {
+  grantsAllow,
+  hashToken,
+  isGlobalAdmin,
+  tokenFromHeader,
+  tokenProblem,
+} from '../auth/index.ts';
 import type { CacheRecord, TokenRecord } from '../index/index.ts';
 import { forbidden, notFound, unauthorized } from '../util/http-error.ts';
 import type { Access, Deps } from './context.ts';
 
 /** The caller's token: undefined when none was sent; 401 when one was sent but is not usable. */
-export async function authenticate(deps: Deps, req: IncomingMessage): Promise<TokenRecord | undefined> {
+export async function authenticate(
+  deps: Deps,
+  req: IncomingMessage,
+): Promise<TokenRecord | undefined> {
   const token = tokenFromHeader(req.headers.authorization);
   if (!token) return undefined;
   const rec = await deps.index.getTokenByHash(hashToken(token));
@@ -30,13 +39,17 @@ export async function authorize(
       return undefined;
     case 'admin':
       if (!token) throw unauthorized();
-      if (!isGlobalAdmin(token.grants)) throw forbidden('this needs a token with the admin scope on every cache (*)');
+      if (!isGlobalAdmin(token.grants))
+        throw forbidden('this needs a token with the admin scope on every cache (*)');
       return undefined;
     case 'cache': {
       const cache = cacheName ? await deps.index.getCache(cacheName) : undefined;
       if (!cache) throw notFound(`no cache named ${cacheName ?? '(none)'}`);
       if (access.scope === 'pull' && cache.public) return cache;
-      if (!token) throw unauthorized(`cache ${cache.name} is private: a token with the ${access.scope} scope is required`);
+      if (!token)
+        throw unauthorized(
+          `cache ${cache.name} is private: a token with the ${access.scope} scope is required`,
+        );
       if (!grantsAllow(token.grants, cache.name, access.scope)) {
         throw forbidden(`the token lacks the ${access.scope} scope on cache ${cache.name}`);
       }

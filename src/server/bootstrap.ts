@@ -19,7 +19,12 @@ export interface Bootstrapped {
 export async function bootstrap(deps: Deps): Promise<Bootstrapped> {
   const { config, index } = deps;
   await mkdir(config.dataDir, { recursive: true });
-  const declared = Object.keys(config.caches).length > 0 ? config.caches : (await index.listCaches()).length ? {} : { main: {} };
+  const declared =
+    Object.keys(config.caches).length > 0
+      ? config.caches
+      : (await index.listCaches()).length
+        ? {}
+        : { main: {} };
   for (const [name, settings] of Object.entries(declared)) {
     const created = await createCache(index, { name, ...settings }, deps.now());
     if (created) deps.logger.info(`created cache ${name}`);
@@ -36,7 +41,8 @@ export async function bootstrap(deps: Deps): Promise<Bootstrapped> {
     const token = readFileSync(adminTokenFile, 'utf8').trim();
     // A token file whose token the index does not know (a fresh database beside an old
     // data dir) is registered again rather than silently useless.
-    if (!(await index.getTokenByHash(hashToken(token)))) await registerAdmin(deps, token, hashToken(token));
+    if (!(await index.getTokenByHash(hashToken(token))))
+      await registerAdmin(deps, token, hashToken(token));
   } else {
     const t = newToken();
     await registerAdmin(deps, t.token, t.hash, t.id);
@@ -46,7 +52,12 @@ export async function bootstrap(deps: Deps): Promise<Bootstrapped> {
   return { caches: await index.listCaches(), adminTokenFile, adminTokenCreated };
 }
 
-async function registerAdmin(deps: Deps, _token: string, hash: string, id = newToken().id): Promise<void> {
+async function registerAdmin(
+  deps: Deps,
+  _token: string,
+  hash: string,
+  id = newToken().id,
+): Promise<void> {
   await deps.index.createToken({
     id,
     hash,

@@ -31,7 +31,10 @@ export function createDeps(config: Config): Deps {
  * (node:cluster); each worker has its own index connection.
  */
 export async function main(opts: ServeOptions = {}): Promise<void> {
-  const config = loadConfig({ file: opts.config, overrides: { listen: opts.listen, dataDir: opts.dataDir } });
+  const config = loadConfig({
+    file: opts.config,
+    overrides: { listen: opts.listen, dataDir: opts.dataDir },
+  });
   if (cluster.isWorker) return runWorker(config);
   const deps = createDeps(config);
   const boot = await bootstrap(deps);
@@ -101,6 +104,8 @@ function printBanner(config: Config, boot: Bootstrapped, addr: AddressInfo): voi
     lines.push(`    substituter:  ${base}/${c.name}`);
     lines.push(`    public key:   ${c.publicKey}`);
   }
-  lines.push(`  admin token ${boot.adminTokenCreated ? 'written to' : 'in'} ${boot.adminTokenFile}`);
+  lines.push(
+    `  admin token ${boot.adminTokenCreated ? 'written to' : 'in'} ${boot.adminTokenFile}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -2,7 +2,10 @@
  * Parses a single-range `Range: bytes=…` header (RFC 9110 §14.1.2). Multiple ranges are
  * answered with the whole file, which the RFC allows; a malformed header is ignored.
  */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;

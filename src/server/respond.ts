@@ -1,9 +1,18 @@
 import type { ServerResponse } from 'node:http';
 
 /** Sends a JSON body with its length. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const data = Buffer.from(`${JSON.stringify(body)}\n`);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length, ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': data.length,
+    ...headers,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : data);
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { StorageError, type BlobStore, type BlobWriter, type ReadOptions } from './types.ts';
+import { type BlobStore, type BlobWriter, type ReadOptions, StorageError } from './types.ts';
 
 const SAFE_KEY = /^(?:[A-Za-z0-9+_=?][A-Za-z0-9+_.=?-]*)(?:\/[A-Za-z0-9+_=?][A-Za-z0-9+_.=?-]*)*$/;
 

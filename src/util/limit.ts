@@ -1,7 +1,10 @@
 import { Transform } from 'node:stream';
 
 /** Passes bytes through until `limit`, then fails with `tooLarge()`. */
-export function byteLimit(limit: number, tooLarge: () => Error): Transform & { bytes: () => number } {
+export function byteLimit(
+  limit: number,
+  tooLarge: () => Error,
+): Transform & { bytes: () => number } {
   let seen = 0;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {

@@ -12,18 +12,23 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 function render(extra: Record<string, unknown> | undefined): string {
   if (!extra) return '';
   const parts = Object.entries(extra).map(([k, v]) => {
-    if (v instanceof Error) return `${k}=${v.stack ?? v.message}${v.cause ? ` cause=${String((v.cause as Error).stack ?? v.cause)}` : ''}`;
+    if (v instanceof Error)
+      return `${k}=${v.stack ?? v.message}${v.cause ? ` cause=${String((v.cause as Error).stack ?? v.cause)}` : ''}`;
     return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
   });
   return ` ${parts.join(' ')}`;
 }
 
 /** Logs one line per event to stderr: time, level, message, key=value pairs. */
-export function createLogger(level: LogLevel = 'info', write = (line: string) => process.stderr.write(line)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  write = (line: string) => process.stderr.write(line),
+): Logger {
   const min = ORDER[level];
-  const at = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, extra?: Record<string, unknown>) => {
-    if (ORDER[lvl] < min) return;
-    write(`${new Date().toISOString()} ${lvl.toUpperCase()} ${msg}${render(extra)}\n`);
-  };
+  const at =
+    (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, extra?: Record<string, unknown>) => {
+      if (ORDER[lvl] < min) return;
+      write(`${new Date().toISOString()} ${lvl.toUpperCase()} ${msg}${render(extra)}\n`);
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Reads a small request body whole, refusing more than `limit` bytes. */
-export async function readSmallBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readSmallBody(
+  req: IncomingMessage,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];

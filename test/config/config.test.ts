@@ -22,7 +22,9 @@ describe('configuration', () => {
   });
 
   it('reads TOML with human units, and the environment wins over the file', () => {
-    const f = file('listen = "0.0.0.0:8080"\nmax_nar_size = "2GiB"\n[cache.main]\npublic = true\nquota = "5GiB"\n');
+    const f = file(
+      'listen = "0.0.0.0:8080"\nmax_nar_size = "2GiB"\n[cache.main]\npublic = true\nquota = "5GiB"\n',
+    );
     const c = loadConfig({ file: f, env: { LARDER_LISTEN: '127.0.0.1:9000' } });
     assert.deepEqual(c.listen, { host: '127.0.0.1', port: 9000 });
     assert.equal(c.maxNarSize, 2 * 1024 ** 3);
@@ -30,13 +32,28 @@ describe('configuration', () => {
   });
 
   it('names an unknown key', () => {
-    assert.throws(() => loadConfig({ file: file('lisen = "x"\n'), env: {} }), /unknown configuration key "lisen"/);
-    assert.throws(() => loadConfig({ file: file('[cache.main]\nquotaa = 1\n'), env: {} }), /"cache\.main\.quotaa"/);
+    assert.throws(
+      () => loadConfig({ file: file('lisen = "x"\n'), env: {} }),
+      /unknown configuration key "lisen"/,
+    );
+    assert.throws(
+      () => loadConfig({ file: file('[cache.main]\nquotaa = 1\n'), env: {} }),
+      /"cache\.main\.quotaa"/,
+    );
   });
 
   it('names a bad value and where it came from', () => {
-    assert.throws(() => loadConfig({ env: { LARDER_MAX_NAR_SIZE: 'lots' } }), /LARDER_MAX_NAR_SIZE: expected a size/);
-    assert.throws(() => loadConfig({ file: file('storage = "floppy"\n'), env: {} }), /storage: expected one of "fs"/);
-    assert.throws(() => loadConfig({ env: { LARDER_LISTEN: 'nowhere' } }), /listen: expected HOST:PORT/);
+    assert.throws(
+      () => loadConfig({ env: { LARDER_MAX_NAR_SIZE: 'lots' } }),
+      /LARDER_MAX_NAR_SIZE: expected a size/,
+    );
+    assert.throws(
+      () => loadConfig({ file: file('storage = "floppy"\n'), env: {} }),
+      /storage: expected one of "fs"/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { LARDER_LISTEN: 'nowhere' } }),
+      /listen: expected HOST:PORT/,
+    );
   });
 });

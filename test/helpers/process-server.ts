@@ -14,11 +14,18 @@ export interface ServerProcess {
 }
 
 /** Runs `larder serve` as a real process on a free port and waits for its banner. */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, LARDER_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+    {
+      env: { ...process.env, LARDER_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {

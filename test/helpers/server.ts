@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
-import { bootstrap, createDeps, createServer, type App } from '../../src/server/index.ts';
+import { type App, bootstrap, createDeps, createServer } from '../../src/server/index.ts';
 import type { Logger } from '../../src/util/log.ts';
 
 export interface TestServer {
@@ -20,14 +20,19 @@ export interface TestServer {
 /** Starts a real server on a free loopback port with its own data dir and a collecting logger. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'larder-test-'));
-  const config = loadConfig({ env: { LARDER_DATA_DIR: dataDir, LARDER_LISTEN: '127.0.0.1:0', ...env } });
+  const config = loadConfig({
+    env: { LARDER_DATA_DIR: dataDir, LARDER_LISTEN: '127.0.0.1:0', ...env },
+  });
   const errors: string[] = [];
   const warnings: string[] = [];
   const logger: Logger = {
     debug() {},
     info() {},
     warn: (m) => void warnings.push(m),
-    error: (m, extra) => void errors.push(`${m} ${extra ? String((extra.err as Error)?.stack ?? JSON.stringify(extra)) : ''}`),
+    error: (m, extra) =>
+      void errors.push(
+        `${m} ${extra ? String((extra.err as Error)?.stack ?? JSON.stringify(extra)) : ''}`,
+      ),
   };
   const deps = { ...createDeps(config), logger };
   await bootstrap(deps);
@@ -52,5 +57,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
 
 /** fetch with a token. */
 export function authed(token: string, init: RequestInit = {}): RequestInit {
-  return { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } };
+  return {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+  };
 }

@@ -6,7 +6,10 @@ import { makeUpload } from '../helpers/upload.ts';
 describe('tokens and scopes', () => {
   let s: TestServer;
   const api = (token: string, method: string, path: string, body?: unknown) =>
-    fetch(`${s.url}${path}`, authed(token, { method, body: body === undefined ? undefined : JSON.stringify(body) }));
+    fetch(
+      `${s.url}${path}`,
+      authed(token, { method, body: body === undefined ? undefined : JSON.stringify(body) }),
+    );
   const mint = async (grants: unknown, extra: Record<string, unknown> = {}, by = s.adminToken) => {
     const res = await api(by, 'POST', '/_api/v1/tokens', { grants, ...extra });
     const body = (await res.json()) as { token: string; id: string; message?: string };
@@ -34,7 +37,10 @@ describe('tokens and scopes', () => {
     assert.equal(await narinfoStatus(elsewhere.token, u.hashPart), 403);
     const pull = await mint([{ cache: 'main', scopes: ['pull'] }]);
     assert.equal(await narinfoStatus(pull.token, u.hashPart), 404);
-    const push = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(pull.token, { method: 'PUT', body: u.file }));
+    const push = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(pull.token, { method: 'PUT', body: u.file }),
+    );
     assert.equal(push.status, 403);
     assert.match(((await push.json()) as { message: string }).message, /push scope/);
   });
@@ -45,7 +51,10 @@ describe('tokens and scopes', () => {
     const res = await fetch(`${s.url}/main/nix-cache-info`, { headers: { authorization: basic } });
     assert.equal(res.status, 200);
     const wrong = `Basic ${Buffer.from('anyone:larder_wrong').toString('base64')}`;
-    assert.equal((await fetch(`${s.url}/main/nix-cache-info`, { headers: { authorization: wrong } })).status, 401);
+    assert.equal(
+      (await fetch(`${s.url}/main/nix-cache-info`, { headers: { authorization: wrong } })).status,
+      401,
+    );
   });
 
   it('makes revocation effective on the next request', async () => {
@@ -70,17 +79,39 @@ describe('tokens and scopes', () => {
     assert.equal(res.status, 201);
     assert.equal((await fetch(`${s.url}/open/nix-cache-info`)).status, 200);
     const u = await makeUpload('pub');
-    assert.equal((await fetch(`${s.url}/open/nar/${u.fileName}`, { method: 'PUT', body: u.file })).status, 401);
+    assert.equal(
+      (await fetch(`${s.url}/open/nar/${u.fileName}`, { method: 'PUT', body: u.file })).status,
+      401,
+    );
   });
 
   it('lets only admins create caches and grant scopes', async () => {
     const pusher = await mint([{ cache: 'main', scopes: ['pull', 'push'] }]);
-    assert.equal((await api(pusher.token, 'POST', '/_api/v1/caches', { name: 'mine' })).status, 403);
-    assert.equal((await api(pusher.token, 'POST', '/_api/v1/tokens', { grants: [{ cache: 'main', scopes: ['pull'] }] })).status, 403);
+    assert.equal(
+      (await api(pusher.token, 'POST', '/_api/v1/caches', { name: 'mine' })).status,
+      403,
+    );
+    assert.equal(
+      (
+        await api(pusher.token, 'POST', '/_api/v1/tokens', {
+          grants: [{ cache: 'main', scopes: ['pull'] }],
+        })
+      ).status,
+      403,
+    );
     const cacheAdmin = await mint([{ cache: 'main', scopes: ['admin'] }]);
     await mint([{ cache: 'main', scopes: ['pull'] }], {}, cacheAdmin.token);
-    assert.equal((await api(cacheAdmin.token, 'POST', '/_api/v1/tokens', { grants: [{ cache: '*', scopes: ['pull'] }] })).status, 403);
-    const listed = (await (await api(cacheAdmin.token, 'GET', '/_api/v1/tokens')).json()) as { tokens: { grants: { cache: string }[] }[] };
+    assert.equal(
+      (
+        await api(cacheAdmin.token, 'POST', '/_api/v1/tokens', {
+          grants: [{ cache: '*', scopes: ['pull'] }],
+        })
+      ).status,
+      403,
+    );
+    const listed = (await (await api(cacheAdmin.token, 'GET', '/_api/v1/tokens')).json()) as {
+      tokens: { grants: { cache: string }[] }[];
+    };
     assert.ok(listed.tokens.every((t) => t.grants.every((g) => g.cache === 'main')));
   });
 
@@ -92,10 +123,14 @@ describe('tokens and scopes', () => {
   });
 
   it('rejects bad token requests with the field named', async () => {
-    const res = await api(s.adminToken, 'POST', '/_api/v1/tokens', { grants: [{ cache: 'main', scopes: ['sudo'] }] });
+    const res = await api(s.adminToken, 'POST', '/_api/v1/tokens', {
+      grants: [{ cache: 'main', scopes: ['sudo'] }],
+    });
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { message: string }).message, /grants/);
-    const nocache = await api(s.adminToken, 'POST', '/_api/v1/tokens', { grants: [{ cache: 'nope', scopes: ['pull'] }] });
+    const nocache = await api(s.adminToken, 'POST', '/_api/v1/tokens', {
+      grants: [{ cache: 'nope', scopes: ['pull'] }],
+    });
     assert.equal(nocache.status, 400);
   });
 });

@@ -10,10 +10,13 @@ import { fakeStorePath, makeUpload, type Upload } from '../helpers/upload.ts';
 function rawGet(url: string, path: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -41,11 +44,22 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('refuses path traversal in every spelling', async () => {
-    for (const p of ['/main/../admin.token', '/main/%2e%2e/admin.token', '/main/nar/..%2fadmin.token', '/main/nar/%2e%2e%2f%2e%2e%2fadmin.token', '/main/./nix-cache-info', '/main//nix-cache-info', '/main/nar/..\\x']) {
+    for (const p of [
+      '/main/../admin.token',
+      '/main/%2e%2e/admin.token',
+      '/main/nar/..%2fadmin.token',
+      '/main/nar/%2e%2e%2f%2e%2e%2fadmin.token',
+      '/main/./nix-cache-info',
+      '/main//nix-cache-info',
+      '/main/nar/..\\x',
+    ]) {
       const status = await rawGet(s.url, p, s.adminToken);
       assert.ok(status === 400 || status === 404, `${p} -> ${status}`);
     }
-    const put = await fetch(`${s.url}/main/nar/%2e%2e%2fx.nar`, authed(s.adminToken, { method: 'PUT', body: 'x' }));
+    const put = await fetch(
+      `${s.url}/main/nar/%2e%2e%2fx.nar`,
+      authed(s.adminToken, { method: 'PUT', body: 'x' }),
+    );
     assert.equal(put.status, 400);
   });
 
@@ -53,7 +67,10 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     const u = await makeUpload('liar');
     const other = await makeUpload('other');
     await expect4xx(await putNar(u, other.file), 400, /FileHash/);
-    const head = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { method: 'HEAD' }));
+    const head = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(s.adminToken, { method: 'HEAD' }),
+    );
     assert.equal(head.status, 404);
   });
 
@@ -115,10 +132,18 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     assert.equal((await putInfo(u.hashPart, huge)).status, 413);
     const status = await new Promise<number>((resolve) => {
       const url = new URL(s.url);
-      const req = request({ host: url.hostname, port: url.port, path: '/main/nix-cache-info', headers: { 'x-big': 'y'.repeat(40_000) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/main/nix-cache-info',
+          headers: { 'x-big': 'y'.repeat(40_000) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', () => resolve(-1));
       req.end();
     });
@@ -146,9 +171,14 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     });
     // Wait until the server has noticed and cleaned up.
     const tmp = join(s.dataDir, 'store', 'tmp');
-    for (let i = 0; i < 50 && readdirSync(tmp).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && readdirSync(tmp).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(readdirSync(tmp), []);
-    assert.equal((await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { method: 'HEAD' }))).status, 404);
+    assert.equal(
+      (await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { method: 'HEAD' })))
+        .status,
+      404,
+    );
     assert.equal((await putNar(u)).status, 201);
     assert.equal((await putInfo(u.hashPart, u.narinfo())).status, 201);
   });

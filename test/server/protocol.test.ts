@@ -1,14 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
-import { fingerprintPath, parseHash, parseNarInfo, parsePublicKey, verifySignature } from '../../src/nix/index.ts';
+import {
+  fingerprintPath,
+  parseHash,
+  parseNarInfo,
+  parsePublicKey,
+  verifySignature,
+} from '../../src/nix/index.ts';
 import { authed, startServer, type TestServer } from '../helpers/server.ts';
 import { makeUpload, type Upload } from '../helpers/upload.ts';
 
 async function push(s: TestServer, u: Upload, refs: string[] = []) {
-  const nar = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { method: 'PUT', body: u.file }));
+  const nar = await fetch(
+    `${s.url}/main/nar/${u.fileName}`,
+    authed(s.adminToken, { method: 'PUT', body: u.file }),
+  );
   assert.equal(nar.status, 201, await nar.text());
-  const info = await fetch(`${s.url}/main/${u.hashPart}.narinfo`, authed(s.adminToken, { method: 'PUT', body: u.narinfo({}, refs) }));
+  const info = await fetch(
+    `${s.url}/main/${u.hashPart}.narinfo`,
+    authed(s.adminToken, { method: 'PUT', body: u.narinfo({}, refs) }),
+  );
   assert.equal(info.status, 201, await info.text());
 }
 
@@ -40,11 +52,21 @@ describe('binary cache protocol', () => {
     assert.equal(info.storePath, top.storePath);
     assert.equal(info.compression, 'zstd');
     assert.deepEqual(info.references, [dep.baseName, top.baseName].sort());
-    const cache = (await (await fetch(`${s.url}/_api/v1/caches/main`, authed(s.adminToken))).json()) as { publicKey: string };
-    const fp = fingerprintPath(info.storePath, info.narHash, info.narSize, info.references.map((r) => `/nix/store/${r}`));
+    const cache = (await (
+      await fetch(`${s.url}/_api/v1/caches/main`, authed(s.adminToken))
+    ).json()) as { publicKey: string };
+    const fp = fingerprintPath(
+      info.storePath,
+      info.narHash,
+      info.narSize,
+      info.references.map((r) => `/nix/store/${r}`),
+    );
     assert.equal(info.sigs.length, 1);
     assert.ok(verifySignature(fp, info.sigs[0] as string, [parsePublicKey(cache.publicKey)]));
-    assert.equal(info.narHash.digest.toString('hex'), parseHash(`sha256:${top.narHash}`).digest.toString('hex'));
+    assert.equal(
+      info.narHash.digest.toString('hex'),
+      parseHash(`sha256:${top.narHash}`).digest.toString('hex'),
+    );
   });
 
   it('answers 404 for an absent narinfo and HEAD without a body', async () => {
@@ -53,7 +75,10 @@ describe('binary cache protocol', () => {
     assert.equal(res.status, 404);
     const up = await makeUpload('present');
     await push(s, up);
-    const head = await fetch(`${s.url}/main/${up.hashPart}.narinfo`, authed(s.adminToken, { method: 'HEAD' }));
+    const head = await fetch(
+      `${s.url}/main/${up.hashPart}.narinfo`,
+      authed(s.adminToken, { method: 'HEAD' }),
+    );
     assert.equal(head.status, 200);
     assert.equal(await head.text(), '');
   });
@@ -66,15 +91,27 @@ describe('binary cache protocol', () => {
     assert.equal(whole.headers.get('accept-ranges'), 'bytes');
     assert.equal(whole.headers.get('content-encoding'), null);
     assert.deepEqual(Buffer.from(await whole.arrayBuffer()), u.file);
-    const part = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { headers: { range: 'bytes=10-19' } }));
+    const part = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(s.adminToken, { headers: { range: 'bytes=10-19' } }),
+    );
     assert.equal(part.status, 206);
     assert.equal(part.headers.get('content-range'), `bytes 10-19/${u.file.length}`);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), u.file.subarray(10, 20));
-    const tail = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { headers: { range: 'bytes=-5' } }));
+    const tail = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(s.adminToken, { headers: { range: 'bytes=-5' } }),
+    );
     assert.deepEqual(Buffer.from(await tail.arrayBuffer()), u.file.subarray(u.file.length - 5));
-    const bad = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { headers: { range: `bytes=${u.file.length}-` } }));
+    const bad = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(s.adminToken, { headers: { range: `bytes=${u.file.length}-` } }),
+    );
     assert.equal(bad.status, 416);
-    const head = await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken, { method: 'HEAD' }));
+    const head = await fetch(
+      `${s.url}/main/nar/${u.fileName}`,
+      authed(s.adminToken, { method: 'HEAD' }),
+    );
     assert.equal(head.headers.get('content-length'), String(u.file.length));
   });
 
@@ -83,7 +120,10 @@ describe('binary cache protocol', () => {
     await push(s, u);
     const res = await fetch(`${s.url}/main/${u.hashPart}.ls`, authed(s.adminToken));
     assert.equal(res.status, 200);
-    const ls = (await res.json()) as { version: number; root: { type: string; entries: Record<string, unknown> } };
+    const ls = (await res.json()) as {
+      version: number;
+      root: { type: string; entries: Record<string, unknown> };
+    };
     assert.equal(ls.version, 1);
     assert.equal(ls.root.type, 'directory');
     assert.deepEqual(Object.keys(ls.root.entries).sort(), ['README', 'bin']);
@@ -97,7 +137,10 @@ describe('binary cache protocol', () => {
       authed(s.adminToken, { method: 'PUT', body: log, headers: { 'content-encoding': 'zstd' } }),
     );
     assert.equal(put.status, 201);
-    const raw = await fetch(`${s.url}/main/log/${drv}`, authed(s.adminToken, { headers: { 'accept-encoding': 'identity' } }));
+    const raw = await fetch(
+      `${s.url}/main/log/${drv}`,
+      authed(s.adminToken, { headers: { 'accept-encoding': 'identity' } }),
+    );
     assert.equal(raw.status, 200);
     assert.equal(raw.headers.get('content-encoding'), 'zstd');
   });
@@ -110,10 +153,16 @@ describe('binary cache protocol', () => {
     assert.equal(create.status, 201);
     const u = await makeUpload('shared', 'same bytes');
     await push(s, u);
-    const again = await fetch(`${s.url}/other/nar/${u.fileName}`, authed(s.adminToken, { method: 'PUT', body: u.file }));
+    const again = await fetch(
+      `${s.url}/other/nar/${u.fileName}`,
+      authed(s.adminToken, { method: 'PUT', body: u.file }),
+    );
     assert.equal(again.status, 201);
     assert.equal(((await again.json()) as { deduplicated: boolean }).deduplicated, true);
-    const info = await fetch(`${s.url}/other/${u.hashPart}.narinfo`, authed(s.adminToken, { method: 'PUT', body: u.narinfo() }));
+    const info = await fetch(
+      `${s.url}/other/${u.hashPart}.narinfo`,
+      authed(s.adminToken, { method: 'PUT', body: u.narinfo() }),
+    );
     assert.equal(info.status, 201);
     const nar = await fetch(`${s.url}/other/nar/${u.fileName}`, authed(s.adminToken));
     assert.deepEqual(Buffer.from(await nar.arrayBuffer()), u.file);
@@ -125,7 +174,10 @@ describe('binary cache protocol', () => {
     await push(s, here);
     const res = await fetch(
       `${s.url}/_api/v1/main/missing`,
-      authed(s.adminToken, { method: 'POST', body: JSON.stringify({ paths: [here.storePath, gone.storePath] }) }),
+      authed(s.adminToken, {
+        method: 'POST',
+        body: JSON.stringify({ paths: [here.storePath, gone.storePath] }),
+      }),
     );
     assert.deepEqual(await res.json(), { missing: [gone.storePath] });
   });

@@ -21,7 +21,9 @@ const describe = (c: CacheView) =>
     `cache ${c.name} (${c.public ? 'public' : 'private'}, priority ${c.priority}${c.quota ? `, quota ${formatSize(c.quota)}` : ''})`,
     `  substituter: ${c.url}`,
     `  public key:  ${c.publicKey}`,
-    ...(c.paths !== undefined ? [`  contents:    ${c.paths} paths, ${formatSize(c.narBytes ?? 0)}`] : []),
+    ...(c.paths !== undefined
+      ? [`  contents:    ${c.paths} paths, ${formatSize(c.narBytes ?? 0)}`]
+      : []),
   ].join('\n');
 
 function quotaArg(q: string | undefined): number | null | undefined {
@@ -36,7 +38,8 @@ function quotaArg(q: string | undefined): number | null | undefined {
 
 function intArg(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new ClientError(`${flag}: expected a whole number, got ${v}`, { exitCode: 2 });
+  if (!/^\d+$/.test(v))
+    throw new ClientError(`${flag}: expected a whole number, got ${v}`, { exitCode: 2 });
   return Number(v);
 }
 
@@ -65,11 +68,23 @@ const list = defineCommand({
   meta: { name: 'list', description: 'List the caches this token can see' },
   args: { ...connectionArgs, ...jsonArg },
   async run({ args }) {
-    const { caches } = await apiFrom(args).request<{ caches: CacheView[] }>('GET', '/_api/v1/caches');
+    const { caches } = await apiFrom(args).request<{ caches: CacheView[] }>(
+      'GET',
+      '/_api/v1/caches',
+    );
     output(args.json, caches, () =>
       caches.length === 0
         ? 'no caches visible'
-        : table([['NAME', 'ACCESS', 'PRIORITY', 'QUOTA', 'URL'], ...caches.map((c) => [c.name, c.public ? 'public' : 'private', String(c.priority), c.quota ? formatSize(c.quota) : '-', c.url])]),
+        : table([
+            ['NAME', 'ACCESS', 'PRIORITY', 'QUOTA', 'URL'],
+            ...caches.map((c) => [
+              c.name,
+              c.public ? 'public' : 'private',
+              String(c.priority),
+              c.quota ? formatSize(c.quota) : '-',
+              c.url,
+            ]),
+          ]),
     );
   },
 });
@@ -78,7 +93,10 @@ const info = defineCommand({
   meta: { name: 'info', description: 'Show a cache: substituter URL, public key, size' },
   args: { name, ...connectionArgs, ...jsonArg },
   async run({ args }) {
-    const c = await apiFrom(args).request<CacheView>('GET', `/_api/v1/caches/${encodeURIComponent(args.name)}`);
+    const c = await apiFrom(args).request<CacheView>(
+      'GET',
+      `/_api/v1/caches/${encodeURIComponent(args.name)}`,
+    );
     output(args.json, c, () => describe(c));
   },
 });
@@ -102,18 +120,37 @@ const config = defineCommand({
     if (quota !== undefined) patch.quota = quota;
     const priority = intArg(args.priority, '--priority');
     if (priority !== undefined) patch.priority = priority;
-    if (Object.keys(patch).length === 0) throw new ClientError('nothing to change: give --public, --private, --quota or --priority', { exitCode: 2 });
-    const c = await apiFrom(args).request<CacheView>('PATCH', `/_api/v1/caches/${encodeURIComponent(args.name)}`, patch);
+    if (Object.keys(patch).length === 0)
+      throw new ClientError('nothing to change: give --public, --private, --quota or --priority', {
+        exitCode: 2,
+      });
+    const c = await apiFrom(args).request<CacheView>(
+      'PATCH',
+      `/_api/v1/caches/${encodeURIComponent(args.name)}`,
+      patch,
+    );
     output(args.json, c, () => `updated ${describe(c)}`);
   },
 });
 
 const del = defineCommand({
   meta: { name: 'delete', description: 'Delete a cache and everything in it' },
-  args: { name, yes: { type: 'boolean', description: 'really delete' }, ...connectionArgs, ...jsonArg },
+  args: {
+    name,
+    yes: { type: 'boolean', description: 'really delete' },
+    ...connectionArgs,
+    ...jsonArg,
+  },
   async run({ args }) {
-    if (!args.yes) throw new ClientError(`deleting cache ${args.name} removes all its paths: pass --yes to confirm`, { exitCode: 2 });
-    const r = await apiFrom(args).request<{ deleted: string }>('DELETE', `/_api/v1/caches/${encodeURIComponent(args.name)}`);
+    if (!args.yes)
+      throw new ClientError(
+        `deleting cache ${args.name} removes all its paths: pass --yes to confirm`,
+        { exitCode: 2 },
+      );
+    const r = await apiFrom(args).request<{ deleted: string }>(
+      'DELETE',
+      `/_api/v1/caches/${encodeURIComponent(args.name)}`,
+    );
     output(args.json, r, () => `deleted cache ${r.deleted}`);
   },
 });

@@ -1,6 +1,6 @@
 import { cacheNameProblem, createCache } from '../../cache/index.ts';
-import { parseSize } from '../../util/units.ts';
 import { badRequest, conflict } from '../../util/http-error.ts';
+import { parseSize } from '../../util/units.ts';
 import { cacheView, optBool, optInt, readJson } from '../api-helpers.ts';
 import { defineRoute } from '../context.ts';
 import { sendJson } from '../respond.ts';
@@ -18,7 +18,12 @@ export default defineRoute({
     if (problem) throw badRequest(problem, 'name');
     const rec = await createCache(
       ctx.deps.index,
-      { name, public: optBool(body, 'public'), priority: optInt(body, 'priority'), quota: quotaOf(body.quota) },
+      {
+        name,
+        public: optBool(body, 'public'),
+        priority: optInt(body, 'priority'),
+        quota: quotaOf(body.quota),
+      },
       ctx.deps.now(),
     );
     if (!rec) throw conflict(`a cache named ${name} already exists`);

@@ -20,10 +20,13 @@ export default defineRoute({
     const grants = parseGrants(body.grants);
     const caller = ctx.token?.grants ?? [];
     if (!mayManage(caller, grants)) {
-      throw forbidden('a token can only grant scopes on caches where the caller has the admin scope');
+      throw forbidden(
+        'a token can only grant scopes on caches where the caller has the admin scope',
+      );
     }
     for (const g of grants) {
-      if (g.cache !== '*' && !(await ctx.deps.index.getCache(g.cache))) throw badRequest(`no cache named ${g.cache}`, 'grants');
+      if (g.cache !== '*' && !(await ctx.deps.index.getCache(g.cache)))
+        throw badRequest(`no cache named ${g.cache}`, 'grants');
     }
     const now = ctx.deps.now();
     let expiresAt: number | undefined;
@@ -36,19 +39,35 @@ export default defineRoute({
     }
     const description = typeof body.description === 'string' ? body.description.slice(0, 200) : '';
     const { token, hash, id } = newToken();
-    const rec: TokenRecord = { id, hash, description, grants, createdAt: now, expiresAt, revokedAt: undefined };
+    const rec: TokenRecord = {
+      id,
+      hash,
+      description,
+      grants,
+      createdAt: now,
+      expiresAt,
+      revokedAt: undefined,
+    };
     await ctx.deps.index.createToken(rec);
-    ctx.deps.logger.info(`created token ${id} (${grants.map((g) => `${g.cache}:${g.scopes.join('+')}`).join(', ')})`);
+    ctx.deps.logger.info(
+      `created token ${id} (${grants.map((g) => `${g.cache}:${g.scopes.join('+')}`).join(', ')})`,
+    );
     sendJson(ctx.res, 201, { ...tokenView(rec, now), token });
   },
 });
 
 function parseGrants(v: unknown): Grant[] {
-  if (!Array.isArray(v) || v.length === 0) throw badRequest('give at least one { cache, scopes } grant', 'grants');
+  if (!Array.isArray(v) || v.length === 0)
+    throw badRequest('give at least one { cache, scopes } grant', 'grants');
   return v.map((g: unknown) => {
     const { cache, scopes } = (g ?? {}) as { cache?: unknown; scopes?: unknown };
-    if (typeof cache !== 'string' || cache === '') throw badRequest('each grant names a cache (or *)', 'grants');
-    if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => SCOPES.includes(s as Scope))) {
+    if (typeof cache !== 'string' || cache === '')
+      throw badRequest('each grant names a cache (or *)', 'grants');
+    if (
+      !Array.isArray(scopes) ||
+      scopes.length === 0 ||
+      !scopes.every((s) => SCOPES.includes(s as Scope))
+    ) {
       throw badRequest(`scopes must be a non-empty list of ${SCOPES.join(', ')}`, 'grants');
     }
     return { cache, scopes: [...new Set(scopes as Scope[])] };

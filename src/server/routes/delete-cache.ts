@@ -10,7 +10,8 @@ export default defineRoute({
   access: { kind: 'cache', scope: 'admin' },
   async handle(ctx) {
     const cache = cacheOf(ctx);
-    if (!(await ctx.deps.index.deleteCache(cache.name))) throw notFound(`no cache named ${cache.name}`);
+    if (!(await ctx.deps.index.deleteCache(cache.name)))
+      throw notFound(`no cache named ${cache.name}`);
     ctx.deps.logger.info(`deleted cache ${cache.name}`);
     sendJson(ctx.res, 200, { deleted: cache.name });
   },

@@ -1,4 +1,4 @@
-import { pipeline } from "node:stream/promises";
+import { pipeline } from 'node:stream/promises';
 import { listingKey } from '../../cache/index.ts';
 import { notFound } from '../../util/http-error.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -12,7 +12,8 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const rec = await ctx.deps.index.getPath(cache.name, ctx.params.hash as string);
-    const blob = rec && (await ctx.deps.storage.get(listingKey(rec.nar.fileHash), { signal: ctx.signal }));
+    const blob =
+      rec && (await ctx.deps.storage.get(listingKey(rec.nar.fileHash), { signal: ctx.signal }));
     if (!blob) throw notFound(`no listing for ${ctx.params.hash} in cache ${cache.name}`);
     ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': blob.size });
     if (ctx.req.method === 'HEAD') {

@@ -13,7 +13,10 @@ export default defineRoute({
     const rec = await ctx.deps.index.getLog(cache.name, ctx.params.name as string);
     const blob = rec && (await ctx.deps.storage.get(rec.key, { signal: ctx.signal }));
     if (!rec || !blob) throw notFound(`no build log for ${ctx.params.name} in cache ${cache.name}`);
-    const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': blob.size };
+    const headers: Record<string, string | number> = {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': blob.size,
+    };
     if (rec.encoding) headers['content-encoding'] = rec.encoding;
     ctx.res.writeHead(200, headers);
     if (ctx.req.method === 'HEAD') {

@@ -17,7 +17,8 @@ export default defineRoute({
     const cache = cacheOf(ctx);
     const file = parseNarFileName(ctx.params.file as string);
     const nar = file && (await ctx.deps.index.getCacheNar(cache.name, file.fileHash));
-    if (!nar || nar.key !== `nar/${ctx.params.file}`) throw notFound(`nar/${ctx.params.file} is not in cache ${cache.name}`);
+    if (!nar || nar.key !== `nar/${ctx.params.file}`)
+      throw notFound(`nar/${ctx.params.file} is not in cache ${cache.name}`);
     const headers: Record<string, string | number> = {
       'content-type': 'application/x-nix-nar',
       'accept-ranges': 'bytes',
@@ -31,7 +32,11 @@ export default defineRoute({
       ctx.res.end();
       return;
     }
-    const blob = await ctx.deps.storage.get(nar.key, { signal: ctx.signal, start: range?.start, end: range?.end });
+    const blob = await ctx.deps.storage.get(nar.key, {
+      signal: ctx.signal,
+      start: range?.start,
+      end: range?.end,
+    });
     if (!blob) throw notFound(`nar/${ctx.params.file} is missing from storage`);
     if (range) {
       ctx.res.writeHead(206, {

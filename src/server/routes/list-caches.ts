@@ -10,7 +10,9 @@ export default defineRoute({
   access: { kind: 'anyone' },
   async handle(ctx) {
     const all = await ctx.deps.index.listCaches();
-    const visible = all.filter((c) => c.public || (ctx.token && grantsAllow(ctx.token.grants, c.name, 'pull')));
+    const visible = all.filter(
+      (c) => c.public || (ctx.token && grantsAllow(ctx.token.grants, c.name, 'pull')),
+    );
     sendJson(ctx.res, 200, { caches: visible.map((c) => cacheView(ctx, c)) });
   },
 });

@@ -16,7 +16,11 @@ export default defineRoute({
   async handle(ctx) {
     const limit = ctx.deps.config.maxLogSize;
     const discard = new Writable({ write: (_c, _e, cb) => cb() });
-    await pipeline(ctx.req, byteLimit(limit, () => payloadTooLarge(`a listing may have at most ${limit} bytes`)), discard);
+    await pipeline(
+      ctx.req,
+      byteLimit(limit, () => payloadTooLarge(`a listing may have at most ${limit} bytes`)),
+      discard,
+    );
     ctx.res.writeHead(204);
     ctx.res.end();
   },

@@ -18,7 +18,9 @@ export default defineRoute({
     const drv = ctx.params.name as string;
     const key = `log/${cache.name}/${drv}`;
     const limit = ctx.deps.config.maxLogSize;
-    const counter = byteLimit(limit, () => payloadTooLarge(`a build log may have at most ${limit} bytes`));
+    const counter = byteLimit(limit, () =>
+      payloadTooLarge(`a build log may have at most ${limit} bytes`),
+    );
     const writer = await ctx.deps.storage.createWriter(key, { signal: ctx.signal });
     try {
       await pipeline(ctx.req, counter, writer.stream, { signal: ctx.signal });
@@ -28,7 +30,11 @@ export default defineRoute({
       throw err;
     }
     const encoding = ctx.req.headers['content-encoding'];
-    await ctx.deps.index.putLog(cache.name, drv, { key, encoding: encoding || undefined, size: counter.bytes() });
+    await ctx.deps.index.putLog(cache.name, drv, {
+      key,
+      encoding: encoding || undefined,
+      size: counter.bytes(),
+    });
     sendJson(ctx.res, 201, { log: drv });
   },
 });

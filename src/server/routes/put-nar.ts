@@ -19,6 +19,11 @@ export default defineRoute({
       maxSize: ctx.deps.config.maxNarSize,
       signal: ctx.signal,
     });
-    sendJson(ctx.res, 201, { url: nar.key, narHash: `sha256:${nar.narHash}`, narSize: nar.narSize, deduplicated: !stored });
+    sendJson(ctx.res, 201, {
+      url: nar.key,
+      narHash: `sha256:${nar.narHash}`,
+      narSize: nar.narSize,
+      deduplicated: !stored,
+    });
   },
 });

@@ -13,9 +13,19 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const limit = ctx.deps.config.maxNarinfoSize;
-    const body = await readSmallBody(ctx.req, limit, () => payloadTooLarge(`a narinfo may have at most ${limit} bytes`));
-    const { created, record } = await acceptNarInfo({ index: ctx.deps.index, storeDir: ctx.deps.config.storeDir, now: ctx.deps.now }, cache, ctx.params.hash as string, body.toString('utf8'));
+    const body = await readSmallBody(ctx.req, limit, () =>
+      payloadTooLarge(`a narinfo may have at most ${limit} bytes`),
+    );
+    const { created, record } = await acceptNarInfo(
+      { index: ctx.deps.index, storeDir: ctx.deps.config.storeDir, now: ctx.deps.now },
+      cache,
+      ctx.params.hash as string,
+      body.toString('utf8'),
+    );
     ctx.deps.logger.info(`${created ? 'stored' : 'kept'} ${record.baseName} in ${cache.name}`);
-    sendJson(ctx.res, created ? 201 : 200, { storePath: `${ctx.deps.config.storeDir}/${record.baseName}`, created });
+    sendJson(ctx.res, created ? 201 : 200, {
+      storePath: `${ctx.deps.config.storeDir}/${record.baseName}`,
+      created,
+    });
   },
 });

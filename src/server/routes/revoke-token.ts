@@ -12,7 +12,8 @@ export default defineRoute({
     const id = ctx.params.id as string;
     const rec = await ctx.deps.index.getToken(id);
     if (!rec) throw notFound(`no token with id ${id}`);
-    if (!mayManage(ctx.token?.grants ?? [], rec.grants)) throw forbidden(`not allowed to revoke token ${id}`);
+    if (!mayManage(ctx.token?.grants ?? [], rec.grants))
+      throw forbidden(`not allowed to revoke token ${id}`);
     const now = ctx.deps.now();
     await ctx.deps.index.revokeToken(id, now);
     ctx.deps.logger.info(`revoked token ${id}`);
