@@ -21,7 +21,7 @@ function parseUpload(text: string, storeDir: string): NarInfo {
   try {
     return parseNarInfo(text, storeDir);
   } catch (err) {
-    if (err instanceof NixFormatError) throw badRequest(err.message, err.field);
+    if (err instanceof NixFormatError) throw badRequest(err.reason, err.field);
     throw err;
   }
 }
@@ -35,6 +35,7 @@ export async function acceptNarInfo(
   cache: CacheRecord,
   hashPart: string,
   text: string,
+  hints: { tier?: number | undefined; buildSeconds?: number | undefined } = {},
 ): Promise<{ created: boolean; record: PathRecord }> {
   const info = parseUpload(text, deps.storeDir);
   const path = parseStorePath(info.storePath, deps.storeDir);
@@ -97,6 +98,8 @@ export async function acceptNarInfo(
     sigs: info.sigs.filter((s) => s !== ''),
     cacheSig: signDetached(signingKeyOf(cache), fingerprint),
     createdAt: deps.now(),
+    tier: hints.tier,
+    buildSeconds: hints.buildSeconds,
   };
   const result = await deps.index.insertPath(cache.name, record);
   if (!result.ok && 'missing' in result) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MetadataIndex, NarRecord } from '../index/index.ts';
@@ -6,7 +6,7 @@ import { createNarVerifier, encodeBase32, formatHash, serializeListing } from '.
 import type { BlobStore } from '../storage/index.ts';
 import { fanOut } from '../util/fan-out.ts';
 import { badRequest, HttpError, payloadTooLarge } from '../util/http-error.ts';
-import { compressionOfExt, createDecompressor } from './compression.ts';
+import { COMPRESSION_EXT, compressionOfExt, createDecompressor } from './compression.ts';
 
 /** `<52 base32 chars>.nar[.ext]`: Nix names NAR files by the sha256 of the file (FileHash). */
 const NAR_FILE = /^([0-9a-df-np-sv-z]{52})\.nar((?:\.[a-z0-9]+)?)$/;
@@ -20,11 +20,18 @@ export function parseNarFileName(
 }
 
 export const narKey = (fileName: string) => `nar/${fileName}`;
+
+/** The URL Nix would give this NAR file: `nar/<filehash>.nar<ext>`. */
+export const narUrl = (nar: { fileHash: string; compression: string }) =>
+  `nar/${nar.fileHash}.nar${COMPRESSION_EXT[nar.compression] ?? ''}`;
 export const listingKey = (fileHash: string) => `ls/${fileHash}.json`;
 
 export interface IngestInput {
   cache: string;
-  fileName: string;
+  /** Nix's `<filehash>.nar[.ext]`; omitted, the server names the file after hashing it. */
+  fileName?: string | undefined;
+  /** Required when there is no file name to tell it. */
+  compression?: string | undefined;
   body: Readable;
   declaredSize: number | undefined;
   maxSize: number;
@@ -34,26 +41,31 @@ export interface IngestInput {
 /**
  * Streams an uploaded NAR file into storage while hashing it and, decompressed, parsing
  * and hashing the NAR inside. Nothing becomes visible unless every check passes: the
- * file's sha256 must equal its name and the NAR must parse. Bytes another cache already
- * stored are only hashed, not stored again.
+ * file's sha256 must equal its name (when the client named it) and the NAR must parse.
+ * Bytes another cache already stored are only hashed, not stored again.
  */
 export async function ingestNar(
   deps: { storage: BlobStore; index: MetadataIndex; now: () => number },
   input: IngestInput,
 ): Promise<{ nar: NarRecord; stored: boolean }> {
-  const parsed = parseNarFileName(input.fileName);
-  if (!parsed) {
+  const parsed = input.fileName !== undefined ? parseNarFileName(input.fileName) : undefined;
+  if (input.fileName !== undefined && !parsed) {
     throw badRequest(
       `NAR file name must be <sha256 in nix-base32>.nar[.xz|.zst|.bz2|.br|.gz], got ${input.fileName}`,
       'URL',
     );
   }
+  const compression = parsed?.compression ?? input.compression ?? 'none';
+  const ext = COMPRESSION_EXT[compression];
+  if (ext === undefined) throw badRequest(`unknown compression ${compression}`, 'Compression');
   const tooLarge = () =>
     payloadTooLarge(`NAR file larger than the server's limit of ${input.maxSize} bytes`);
   if (input.declaredSize !== undefined && input.declaredSize > input.maxSize) throw tooLarge();
 
-  const key = narKey(input.fileName);
-  const known = await deps.index.getNar(parsed.fileHash);
+  // A client-named file is stored under its name; an unnamed one under a unique key (the
+  // URL is derived from the hash once known, the storage key need not be).
+  const key = parsed ? narKey(`${parsed.fileHash}.nar${ext}`) : `nar/u/${randomBytes(16).toString('hex')}.nar${ext}`;
+  const known = parsed && (await deps.index.getNar(parsed.fileHash));
   const reuse =
     known !== undefined &&
     (await deps.storage.head(known.key, { signal: input.signal })) !== undefined;
@@ -66,17 +78,17 @@ export async function ingestNar(
     fileHasher.update(chunk);
   };
 
-  if (reuse) {
+  if (parsed && known && reuse) {
     const fan = fanOut([], countAndHash);
     await pipeline(input.body, fan, { signal: input.signal });
-    checkFileHash(parsed.fileHash, fileHasher.digest());
+    checkFileHash(parsed.fileHash, encodeBase32(fileHasher.digest()));
     await deps.index.addNar(input.cache, known, deps.now());
     return { nar: known, stored: false };
   }
 
   const writer = await deps.storage.createWriter(key, { signal: input.signal });
   try {
-    const decompressor = createDecompressor(parsed.compression);
+    const decompressor = createDecompressor(compression);
     const verifier = createNarVerifier();
     let invalid: Error | undefined;
     const inner = pipeline(decompressor, verifier.stream).then(
@@ -90,7 +102,7 @@ export async function ingestNar(
     verifier.result.catch(() => {});
     const notANar = (err: Error) =>
       badRequest(
-        `the uploaded file is not a valid ${parsed.compression}-compressed NAR: ${err.message}`,
+        `the uploaded file is not a valid ${compression}-compressed NAR: ${err.message}`,
         'NAR',
       );
     const fan = fanOut([writer.stream, decompressor], countAndHash);
@@ -102,20 +114,27 @@ export async function ingestNar(
       if (invalid && !(err instanceof HttpError) && !input.signal.aborted) throw notANar(invalid);
       throw err;
     }
-    checkFileHash(parsed.fileHash, fileHasher.digest());
+    const fileHash = encodeBase32(fileHasher.digest());
+    if (parsed) checkFileHash(parsed.fileHash, fileHash);
     const summary = await inner.catch((err: Error) => {
       throw notANar(err);
     });
-    const listing = await deps.storage.createWriter(listingKey(parsed.fileHash), {
+    const existing = parsed ? undefined : await deps.index.getNar(fileHash);
+    if (existing && (await deps.storage.head(existing.key, { signal: input.signal }))) {
+      await writer.abort();
+      await deps.index.addNar(input.cache, existing, deps.now());
+      return { nar: existing, stored: false };
+    }
+    const listing = await deps.storage.createWriter(listingKey(fileHash), {
       signal: input.signal,
     });
     listing.stream.end(serializeListing(summary.listing));
     await listing.commit();
     await writer.commit();
     const nar: NarRecord = {
-      fileHash: parsed.fileHash,
+      fileHash,
       fileSize,
-      compression: parsed.compression,
+      compression,
       narHash: formatHash(summary.narHash, 'base32').slice('sha256:'.length),
       narSize: summary.narSize,
       key,
@@ -128,8 +147,7 @@ export async function ingestNar(
   }
 }
 
-function checkFileHash(expected: string, digest: Buffer): void {
-  const actual = encodeBase32(digest);
+function checkFileHash(expected: string, actual: string): void {
   if (actual !== expected) {
     throw badRequest(
       `the file's sha256 is ${actual}, not ${expected} as its name says`,

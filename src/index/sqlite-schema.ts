@@ -60,4 +60,9 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (cache, drv)
   ) WITHOUT ROWID;
   `,
+  // Root hints from `larder push --tier/--build-seconds`, kept for the retention work.
+  `
+  ALTER TABLE paths ADD COLUMN tier INTEGER;
+  ALTER TABLE paths ADD COLUMN build_seconds REAL;
+  `,
 ];

@@ -67,6 +67,8 @@ function pathFromRow(r: Row): PathRecord {
     sigs: sigs === '' ? [] : sigs.split('\n'),
     cacheSig: r.cache_sig as string,
     createdAt: Number(r.created_at),
+    tier: opt<number>(r.tier),
+    buildSeconds: opt<number>(r.build_seconds),
   };
 }
 
@@ -239,8 +241,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
         );
         if (missing.length > 0) return { ok: false, missing };
         q(
-          `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at, tier, build_seconds)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           cache,
           p.hashPart,
@@ -254,6 +256,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
           p.sigs.join('\n'),
           p.cacheSig,
           p.createdAt,
+          p.tier ?? null,
+          p.buildSeconds ?? null,
         );
         return { ok: true, created: true };
       });

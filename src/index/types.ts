@@ -61,6 +61,10 @@ export interface PathRecord {
   sigs: string[];
   /** The cache's own signature, made at upload time. */
   cacheSig: string;
+  /** Tier asked for at push time (1 = keep, 2 = keep while room, 3 = cheap). */
+  tier: number | undefined;
+  /** Recorded cost to rebuild, from `larder push --build-seconds` or `larder build`. */
+  buildSeconds: number | undefined;
   createdAt: number;
 }
 

@@ -17,8 +17,9 @@ export default defineRoute({
     const cache = cacheOf(ctx);
     const file = parseNarFileName(ctx.params.file as string);
     const nar = file && (await ctx.deps.index.getCacheNar(cache.name, file.fileHash));
-    if (!nar || nar.key !== `nar/${ctx.params.file}`)
+    if (!nar || nar.compression !== file.compression) {
       throw notFound(`nar/${ctx.params.file} is not in cache ${cache.name}`);
+    }
     const headers: Record<string, string | number> = {
       'content-type': 'application/x-nix-nar',
       'accept-ranges': 'bytes',

@@ -13,6 +13,7 @@ import getReady from './get-ready.ts';
 import listCaches from './list-caches.ts';
 import listTokens from './list-tokens.ts';
 import postMissing from './post-missing.ts';
+import postNar from './post-nar.ts';
 import putListing from './put-listing.ts';
 import putLog from './put-log.ts';
 import putNar from './put-nar.ts';
@@ -42,4 +43,5 @@ export const routes: Route[] = [
   listTokens,
   revokeToken,
   postMissing,
+  postNar,
 ];

@@ -1,5 +1,6 @@
 import { acceptNarInfo } from '../../cache/index.ts';
-import { payloadTooLarge } from '../../util/http-error.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import { badRequest, payloadTooLarge } from '../../util/http-error.ts';
 import { readSmallBody } from '../../util/read-body.ts';
 import { cacheOf, defineRoute } from '../context.ts';
 import { sendJson } from '../respond.ts';
@@ -21,6 +22,7 @@ export default defineRoute({
       cache,
       ctx.params.hash as string,
       body.toString('utf8'),
+      rootHints(ctx.req.headers),
     );
     ctx.deps.logger.info(`${created ? 'stored' : 'kept'} ${record.baseName} in ${cache.name}`);
     sendJson(ctx.res, created ? 201 : 200, {
@@ -29,3 +31,20 @@ export default defineRoute({
     });
   },
 });
+
+/** `X-Larder-Tier` and `X-Larder-Build-Seconds`, sent by `larder push --tier/--build-seconds`. */
+function rootHints(h: IncomingHttpHeaders): { tier?: number; buildSeconds?: number } {
+  const hints: { tier?: number; buildSeconds?: number } = {};
+  const tier = h['x-larder-tier'];
+  if (tier !== undefined) {
+    if (!/^[123]$/.test(String(tier))) throw badRequest('must be 1, 2 or 3', 'X-Larder-Tier');
+    hints.tier = Number(tier);
+  }
+  const secs = h['x-larder-build-seconds'];
+  if (secs !== undefined) {
+    const n = Number(secs);
+    if (!Number.isFinite(n) || n < 0) throw badRequest('must be a number of seconds', 'X-Larder-Build-Seconds');
+    hints.buildSeconds = n;
+  }
+  return hints;
+}
