@@ -64,7 +64,9 @@ export async function ingestNar(
 
   // A client-named file is stored under its name; an unnamed one under a unique key (the
   // URL is derived from the hash once known, the storage key need not be).
-  const key = parsed ? narKey(`${parsed.fileHash}.nar${ext}`) : `nar/u/${randomBytes(16).toString('hex')}.nar${ext}`;
+  const key = parsed
+    ? narKey(`${parsed.fileHash}.nar${ext}`)
+    : `nar/u/${randomBytes(16).toString('hex')}.nar${ext}`;
   const known = parsed && (await deps.index.getNar(parsed.fileHash));
   const reuse =
     known !== undefined &&

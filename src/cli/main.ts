@@ -13,6 +13,8 @@ const main = defineCommand({
     login: () => import('./commands/login.ts').then((m) => m.default),
     cache: () => import('./commands/cache.ts').then((m) => m.default),
     token: () => import('./commands/token.ts').then((m) => m.default),
+    push: () => import('./commands/push.ts').then((m) => m.default),
+    'watch-store': () => import('./commands/watch-store.ts').then((m) => m.default),
   },
 });
 

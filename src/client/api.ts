@@ -1,7 +1,8 @@
 import { ClientError } from './errors.ts';
+import { messageOf, send, withRetries } from './http.ts';
 import type { ServerSettings } from './settings.ts';
 
-/** A small client for larder's management API. */
+/** A small client for larder's management API; transient failures are retried. */
 export class Api {
   readonly settings: ServerSettings;
   constructor(settings: ServerSettings) {
@@ -14,32 +15,11 @@ export class Api {
     if (this.settings.token) headers.authorization = `Bearer ${this.settings.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = `${this.settings.server}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new ClientError(
-        `cannot reach ${this.settings.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const message =
-        (json as { message?: string } | undefined)?.message ?? (text.trim() || res.statusText);
+    const res = await withRetries(`${method} ${url}`, () =>
+      send(method, url, { headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    );
+    if (res.status < 200 || res.status >= 300) {
+      const message = messageOf(res.body) ?? `HTTP ${res.status}`;
       const hint =
         res.status === 401 && !this.settings.token
           ? ' (no token: run `larder login` or pass --token)'
@@ -48,6 +28,12 @@ export class Api {
         status: res.status,
       });
     }
-    return json as T;
+    try {
+      return (res.body ? JSON.parse(res.body) : undefined) as T;
+    } catch {
+      throw new ClientError(
+        `${this.settings.server} did not answer with JSON: is it a larder server?`,
+      );
+    }
   }
 }

@@ -1,5 +1,5 @@
-import { acceptNarInfo } from '../../cache/index.ts';
 import type { IncomingHttpHeaders } from 'node:http';
+import { acceptNarInfo } from '../../cache/index.ts';
 import { badRequest, payloadTooLarge } from '../../util/http-error.ts';
 import { readSmallBody } from '../../util/read-body.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -43,7 +43,8 @@ function rootHints(h: IncomingHttpHeaders): { tier?: number; buildSeconds?: numb
   const secs = h['x-larder-build-seconds'];
   if (secs !== undefined) {
     const n = Number(secs);
-    if (!Number.isFinite(n) || n < 0) throw badRequest('must be a number of seconds', 'X-Larder-Build-Seconds');
+    if (!Number.isFinite(n) || n < 0)
+      throw badRequest('must be a number of seconds', 'X-Larder-Build-Seconds');
     hints.buildSeconds = n;
   }
   return hints;
