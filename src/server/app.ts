@@ -58,6 +58,14 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const controller = new AbortController();
+  let routeName = 'none';
+  res.once('finish', () => {
+    deps.metrics.inc('larder_http_requests_total', 'HTTP requests by route and status.', {
+      route: routeName,
+      method: req.method ?? '',
+      status: String(res.statusCode),
+    });
+  });
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'));
   });
@@ -93,6 +101,7 @@ async function handle(
       for (const method of r.methods) allowed.add(method);
     }
     if (!matched) throw allowed.size > 0 ? methodNotAllowed([...allowed]) : notFound();
+    routeName = matched.name ?? 'unnamed';
     const token = await authenticate(deps, req);
     const cache = await authorize(deps, matched.access, token, groups.cache);
     const ctx: Ctx = {
@@ -107,6 +116,17 @@ async function handle(
     };
     await matched.handle(ctx);
   } catch (err) {
+    if (
+      err instanceof HttpError &&
+      err.status < 500 &&
+      /^(putNar|postNar|putNarinfo)$/.test(routeName)
+    ) {
+      deps.metrics.inc(
+        'larder_upload_rejected_total',
+        'Uploads refused by verification, by reason.',
+        { reason: err.code },
+      );
+    }
     sendError(deps, req, res, err, controller.signal);
   }
 }

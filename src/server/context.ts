@@ -3,6 +3,7 @@ import type { Config } from '../config/index.ts';
 import type { CacheRecord, MetadataIndex, Scope, TokenRecord } from '../index/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
+import type { Metrics } from './metrics.ts';
 
 /** What the server is built from; tests pass their own. */
 export interface Deps {
@@ -10,6 +11,7 @@ export interface Deps {
   storage: BlobStore;
   index: MetadataIndex;
   logger: Logger;
+  metrics: Metrics;
   now: () => number;
 }
 
@@ -40,6 +42,8 @@ export interface Ctx {
 }
 
 export interface Route {
+  /** For metrics and logs; set from the route table's keys. */
+  name?: string;
   methods: Method[];
   /** Matched against the raw path; named groups become `params`. */
   pattern: RegExp;

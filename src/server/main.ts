@@ -7,6 +7,7 @@ import { createLogger } from '../util/log.ts';
 import { createServer } from './app.ts';
 import { type Bootstrapped, bootstrap } from './bootstrap.ts';
 import type { Deps } from './context.ts';
+import { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
   config?: string | undefined;
@@ -21,6 +22,7 @@ export function createDeps(config: Config): Deps {
     storage: createStorage(config),
     index: openIndex(config),
     logger: createLogger(config.logLevel),
+    metrics: new Metrics(),
     now: Date.now,
   };
 }

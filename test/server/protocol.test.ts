@@ -182,3 +182,43 @@ describe('binary cache protocol', () => {
     assert.deepEqual(await res.json(), { missing: [gone.storePath] });
   });
 });
+
+describe('metrics', () => {
+  it('counts hits, misses, bytes and refused uploads in Prometheus text', async () => {
+    const s = await startServer();
+    try {
+      const u = await makeUpload('metered', Buffer.alloc(1000, 3));
+      await push(s, u);
+      await fetch(`${s.url}/main/${u.hashPart}.narinfo`, authed(s.adminToken));
+      await fetch(
+        `${s.url}/main/${(await makeUpload('nope')).hashPart}.narinfo`,
+        authed(s.adminToken),
+      );
+      await (await fetch(`${s.url}/main/nar/${u.fileName}`, authed(s.adminToken))).arrayBuffer();
+      const bad = await fetch(
+        `${s.url}/main/${u.hashPart}.narinfo`,
+        authed(s.adminToken, { method: 'PUT', body: u.narinfo({ NarSize: '1' }) }),
+      );
+      assert.equal(bad.status, 400);
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      assert.match(text, /^larder_narinfo_hits_total\{cache="main"\} 1$/m);
+      assert.match(text, /^larder_narinfo_misses_total\{cache="main"\} 1$/m);
+      assert.match(
+        text,
+        new RegExp(`^larder_nar_bytes_served_total\\{cache="main"\\} ${u.file.length}$`, 'm'),
+      );
+      assert.match(
+        text,
+        new RegExp(`^larder_nar_bytes_received_total\\{cache="main"\\} ${u.file.length}$`, 'm'),
+      );
+      assert.match(text, /^larder_upload_rejected_total\{reason="invalid_narsize"\} 1$/m);
+      assert.match(text, /^larder_cache_paths\{cache="main"\} 1$/m);
+      assert.match(
+        text,
+        /^larder_http_requests_total\{route="getNarinfo",method="GET",status="200"\} 1$/m,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});

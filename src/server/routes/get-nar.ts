@@ -48,6 +48,14 @@ export default defineRoute({
     } else {
       ctx.res.writeHead(200, { ...headers, 'content-length': blob.size });
     }
+    ctx.res.once('finish', () =>
+      ctx.deps.metrics.inc(
+        'larder_nar_bytes_served_total',
+        'NAR bytes sent to clients.',
+        { cache: cache.name },
+        range ? range.end - range.start + 1 : blob.size,
+      ),
+    );
     await pipeline(blob.stream, ctx.res, { signal: ctx.signal });
   },
 });

@@ -12,6 +12,15 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const rec = await ctx.deps.index.getPath(cache.name, ctx.params.hash as string);
+    const m = ctx.deps.metrics;
+    if (!rec)
+      m.inc('larder_narinfo_misses_total', 'Narinfo requests for paths the cache lacks.', {
+        cache: cache.name,
+      });
+    else
+      m.inc('larder_narinfo_hits_total', 'Narinfo requests answered with a path.', {
+        cache: cache.name,
+      });
     if (!rec) throw notFound(`${ctx.params.hash}.narinfo is not in cache ${cache.name}`);
     sendText(ctx.res, 200, renderNarInfo(rec, ctx.deps.config.storeDir), 'text/x-nix-narinfo');
   },

@@ -6,6 +6,7 @@ import getCache from './get-cache.ts';
 import getHealth from './get-health.ts';
 import getListing from './get-listing.ts';
 import getLog from './get-log.ts';
+import getMetrics from './get-metrics.ts';
 import getNar from './get-nar.ts';
 import getNarinfo from './get-narinfo.ts';
 import getNixCacheInfo from './get-nix-cache-info.ts';
@@ -22,7 +23,7 @@ import revokeToken from './revoke-token.ts';
 import updateCache from './update-cache.ts';
 
 /** Every route, hot paths first: the router tries them in order. */
-export const routes: Route[] = [
+const table = {
   getNarinfo,
   getNar,
   getNixCacheInfo,
@@ -44,4 +45,7 @@ export const routes: Route[] = [
   revokeToken,
   postMissing,
   postNar,
-];
+  getMetrics,
+} satisfies Record<string, Route>;
+
+export const routes: Route[] = Object.entries(table).map(([name, r]) => ({ ...r, name }));

@@ -26,6 +26,12 @@ export default defineRoute({
       maxSize: ctx.deps.config.maxNarSize,
       signal: ctx.signal,
     });
+    ctx.deps.metrics.inc(
+      'larder_nar_bytes_received_total',
+      'Verified NAR file bytes received.',
+      { cache: cache.name },
+      nar.fileSize,
+    );
     sendJson(ctx.res, 201, {
       url: narUrl(nar),
       compression: nar.compression,
