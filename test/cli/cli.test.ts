@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +37,7 @@ describe('larder cache and token commands', () => {
   });
   after(async () => {
     await s.close();
+    rmSync(home, { recursive: true, force: true });
     assert.deepEqual(s.errors, []);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -81,6 +81,7 @@ describe('larder push and watch-store with real Nix', { skip: requireNix() }, ()
   after(async () => {
     await server.stop();
     nix.cleanup();
+    rmSync(root, { recursive: true, force: true });
     assert.doesNotMatch(server.stderr(), / ERROR /);
   });
 

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 
+const dir = mkdtempSync(join(tmpdir(), 'larder-cfg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
 const file = (text: string) => {
-  const f = join(mkdtempSync(join(tmpdir(), 'larder-cfg-')), 'larder.toml');
+  const f = join(dir, `larder-${n++}.toml`);
   writeFileSync(f, text);
   return f;
 };

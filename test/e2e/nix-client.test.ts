@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,9 +26,10 @@ describe('stock Nix pushes to and substitutes from larder', { skip: requireNix()
   let server: ServerProcess;
   let nix: NixEnv;
   let netrc: string;
+  let root: string;
 
   before(async () => {
-    const root = mkdtempSync(join(tmpdir(), 'larder-e2e-'));
+    root = mkdtempSync(join(tmpdir(), 'larder-e2e-'));
     server = await spawnServer(join(root, 'data'));
     nix = NixEnv.create();
     netrc = join(root, 'netrc');
@@ -37,6 +38,7 @@ describe('stock Nix pushes to and substitutes from larder', { skip: requireNix()
   after(async () => {
     await server.stop();
     nix.cleanup();
+    rmSync(root, { recursive: true, force: true });
     assert.doesNotMatch(server.stderr(), /ERROR/);
   });
 

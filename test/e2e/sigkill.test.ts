@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -28,13 +29,16 @@ const sha256File = (file: string) =>
 describe('a server killed mid-push', { skip: requireNix() }, () => {
   const servers: ServerProcess[] = [];
   const envs: NixEnv[] = [];
+  const dirs: string[] = [];
   after(async () => {
     for (const s of servers) await s.stop('SIGKILL');
     for (const e of envs) e.cleanup();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('leaves no narinfo without a valid NAR, and the same push completes after restart', async () => {
     const root = mkdtempSync(join(tmpdir(), 'larder-kill-'));
+    dirs.push(root);
     const dataDir = join(root, 'data');
     const nix = NixEnv.create();
     envs.push(nix);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -37,6 +37,7 @@ export async function makeUpload(
   writeFileSync(join(root, 'bin', 'hello'), content, { mode: 0o755 });
   writeFileSync(join(root, 'README'), `about ${name}\n`);
   const nar = await buffer(dumpPath(root));
+  rmSync(dir, { recursive: true, force: true });
   const file = compression === 'zstd' ? zstdCompressSync(nar) : nar;
   const sha = (b: Buffer) => encodeBase32(createHash('sha256').update(b).digest());
   const fileHash = sha(file);
