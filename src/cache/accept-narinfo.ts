@@ -1,4 +1,4 @@
-import type { CacheRecord, MetadataIndex, PathRecord } from '../index/index.ts';
+import type { CacheRecord, MetadataIndex, PathRecord, RetentionRow } from '../index/index.ts';
 import {
   fingerprintPath,
   formatHash,
@@ -31,7 +31,13 @@ function parseUpload(text: string, storeDir: string): NarInfo {
  * contents, then stores it signed by the cache. Nothing is stored when any check fails.
  */
 export async function acceptNarInfo(
-  deps: { index: MetadataIndex; storeDir: string; now: () => number },
+  deps: {
+    index: MetadataIndex;
+    storeDir: string;
+    now: () => number;
+    /** Makes room under the quota (or refuses) before a new path is stored. */
+    admit?: (incoming: RetentionRow) => Promise<void>;
+  },
   cache: CacheRecord,
   hashPart: string,
   text: string,
@@ -101,6 +107,20 @@ export async function acceptNarInfo(
     tier: hints.tier,
     buildSeconds: hints.buildSeconds,
   };
+  if (deps.admit && !(await deps.index.getPath(cache.name, hashPart))) {
+    await deps.admit({
+      hashPart,
+      baseName: record.baseName,
+      references: references.map((r) => r.slice(0, 32)),
+      bytes: nar.fileSize,
+      tier: record.tier,
+      pinned: false,
+      buildSeconds: record.buildSeconds,
+      createdAt: record.createdAt,
+      lastAccess: undefined,
+      hits: 0,
+    });
+  }
   const result = await deps.index.insertPath(cache.name, record);
   if (!result.ok && 'missing' in result) {
     throw badRequest(

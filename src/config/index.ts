@@ -1,4 +1,5 @@
 export {
+  type CacheRetention,
   type CacheSettings,
   type Config,
   type DatabaseKind,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { compileMatch, type TierRule } from '../retention/index.ts';
 import { ConfigError, readSection, type Section } from './schema.ts';
 
 export const STORAGE_KINDS = ['fs'] as const;
@@ -31,6 +32,17 @@ export interface Config {
   /** Server processes sharing the port; 0 means one per CPU core. */
   workers: number;
   caches: Record<string, CacheSettings>;
+  /** Per-cache retention settings from `[cache.<name>]`: tier-3 TTL and tier rules. */
+  retention: Record<string, CacheRetention>;
+  /** How long an evicted NAR stays downloadable (in-flight substitutions finish). */
+  narGraceMs: number;
+  /** Roots younger than this are not evicted: their push may still be in flight. */
+  uploadGraceMs: number;
+}
+
+export interface CacheRetention {
+  tier3TtlMs: number;
+  rules: TierRule[];
 }
 
 const TOP: Section = {
@@ -46,6 +58,8 @@ const TOP: Section = {
   max_narinfo_size: { type: 'size', env: 'LARDER_MAX_NARINFO_SIZE', default: '64KiB' },
   max_log_size: { type: 'size', env: 'LARDER_MAX_LOG_SIZE', default: '64MiB' },
   workers: { type: 'int', env: 'LARDER_WORKERS', default: 1 },
+  nar_grace: { type: 'duration', env: 'LARDER_NAR_GRACE', default: '10m' },
+  upload_grace: { type: 'duration', env: 'LARDER_UPLOAD_GRACE', default: '10m' },
   log_level: {
     type: 'enum',
     values: ['debug', 'info', 'warn', 'error', 'silent'],
@@ -58,6 +72,17 @@ const CACHE: Section = {
   public: { type: 'bool' },
   priority: { type: 'int' },
   quota: { type: 'size' },
+};
+
+const CACHE_RETENTION: Section = {
+  tier3_ttl: { type: 'duration', default: '1d' },
+};
+
+const RULE: Section = {
+  match: { type: 'string' },
+  min_build_seconds: { type: 'int' },
+  min_size: { type: 'size' },
+  tier: { type: 'int' },
 };
 
 const SECTIONS = new Set(['cache']);
@@ -93,12 +118,21 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (opts.overrides?.dataDir) t.data_dir = opts.overrides.dataDir;
 
   const caches: Record<string, CacheSettings> = {};
+  const retention: Record<string, CacheRetention> = {};
   const cacheDoc = (doc.cache ?? {}) as Record<string, unknown>;
   for (const [name, body] of Object.entries(cacheDoc)) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ConfigError(`cache.${name}: expected a table`);
     }
-    caches[name] = readSection(CACHE, body as Record<string, unknown>, {}, `cache.${name}.`);
+    const { rule, tier3_ttl, ...rest } = body as Record<string, unknown>;
+    caches[name] = readSection(CACHE, rest, {}, `cache.${name}.`);
+    const r = readSection(
+      CACHE_RETENTION,
+      tier3_ttl === undefined ? {} : { tier3_ttl },
+      {},
+      `cache.${name}.`,
+    );
+    retention[name] = { tier3TtlMs: r.tier3_ttl as number, rules: readRules(rule, name) };
   }
 
   return {
@@ -114,7 +148,36 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     logLevel: t.log_level as Config['logLevel'],
     workers: t.workers === 0 ? availableParallelism() : Math.max(1, t.workers as number),
     caches,
+    retention,
+    narGraceMs: t.nar_grace as number,
+    uploadGraceMs: t.upload_grace as number,
   };
+}
+
+/** `[[cache.<name>.rule]]` tables, in order: the first match gives a new root's tier. */
+function readRules(input: unknown, cache: string): TierRule[] {
+  if (input === undefined) return [];
+  if (!Array.isArray(input))
+    throw new ConfigError(`cache.${cache}.rule: expected [[cache.${cache}.rule]] tables`);
+  return input.map((raw, i) => {
+    const where = `cache.${cache}.rule[${i}].`;
+    const r = readSection(RULE, raw as Record<string, unknown>, {}, where);
+    if (![1, 2, 3].includes(r.tier as number))
+      throw new ConfigError(`${where}tier: expected 1, 2 or 3`);
+    if (typeof r.match === 'string') {
+      try {
+        compileMatch(r.match);
+      } catch (err) {
+        throw new ConfigError(`${where}match: ${(err as Error).message}`);
+      }
+    }
+    return {
+      tier: r.tier as 1 | 2 | 3,
+      match: r.match as string | undefined,
+      minBuildSeconds: r.min_build_seconds as number | undefined,
+      minSize: r.min_size as number | undefined,
+    };
+  });
 }
 
 /** Parses HOST:PORT, [v6]:PORT or a bare port. */

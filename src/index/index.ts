@@ -4,14 +4,17 @@ import type { MetadataIndex } from './types.ts';
 
 export type {
   CacheRecord,
+  EvictionRecord,
   Grant,
   InsertPathResult,
   LogRecord,
   MetadataIndex,
   NarRecord,
   PathRecord,
+  RetentionRow,
   Scope,
   TokenRecord,
+  TrafficRow,
 } from './types.ts';
 export { SCOPES } from './types.ts';
 

@@ -65,4 +65,45 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE paths ADD COLUMN tier INTEGER;
   ALTER TABLE paths ADD COLUMN build_seconds REAL;
   `,
+  // Retention: pins, use counts, a reference table for closure checks, eviction history,
+  // NAR files whose deletion waits out the grace period, and traffic per minute.
+  `
+  ALTER TABLE paths ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE paths ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE paths ADD COLUMN last_access INTEGER;
+  CREATE TABLE refs (
+    cache TEXT NOT NULL,
+    referrer TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (cache, reference, referrer)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO refs (cache, referrer, reference)
+    SELECT p.cache, p.hash_part, substr(j.value, 1, 32)
+    FROM paths p, json_each('["' || replace(p.refs, ' ', '","') || '"]') j
+    WHERE p.refs <> '' AND substr(j.value, 1, 32) <> p.hash_part;
+  CREATE TABLE evictions (
+    cache TEXT NOT NULL,
+    base_name TEXT NOT NULL,
+    tier INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    paths INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX evictions_by_cache ON evictions(cache, at);
+  CREATE TABLE nar_deletions (
+    cache TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    delete_after INTEGER NOT NULL,
+    PRIMARY KEY (cache, file_hash)
+  ) WITHOUT ROWID;
+  CREATE TABLE traffic (
+    cache TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0,
+    misses INTEGER NOT NULL DEFAULT 0,
+    bytes_out INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (cache, minute)
+  ) WITHOUT ROWID;
+  `,
 ];

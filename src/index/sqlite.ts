@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { sqliteRetention } from './sqlite-retention.ts';
 import { MIGRATIONS } from './sqlite-schema.ts';
 import type {
   CacheRecord,
@@ -112,6 +113,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
   };
 
   return {
+    ...sqliteRetention(db, q, tx),
     async close() {
       db.close();
     },
@@ -157,6 +159,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
         q('DELETE FROM paths WHERE cache = ?').run(name);
         q('DELETE FROM cache_nars WHERE cache = ?').run(name);
         q('DELETE FROM logs WHERE cache = ?').run(name);
+        for (const t of ['refs', 'evictions', 'nar_deletions', 'traffic'])
+          q(`DELETE FROM ${t} WHERE cache = ?`).run(name);
         return q('DELETE FROM caches WHERE name = ?').run(name).changes === 1;
       });
     },
@@ -259,6 +263,9 @@ export function openSqliteIndex(file: string): MetadataIndex {
           p.tier ?? null,
           p.buildSeconds ?? null,
         );
+        const ref = q('INSERT OR IGNORE INTO refs (cache, referrer, reference) VALUES (?, ?, ?)');
+        for (const r of p.references)
+          if (r.slice(0, 32) !== p.hashPart) ref.run(cache, p.hashPart, r.slice(0, 32));
         return { ok: true, created: true };
       });
     },

@@ -74,6 +74,36 @@ export interface LogRecord {
   size: number;
 }
 
+/** A path as retention planning needs it (hash parts, not full paths). */
+export interface RetentionRow {
+  hashPart: string;
+  baseName: string;
+  references: string[];
+  bytes: number;
+  tier: number | undefined;
+  pinned: boolean;
+  buildSeconds: number | undefined;
+  createdAt: number;
+  lastAccess: number | undefined;
+  hits: number;
+}
+
+/** One root's eviction, to carry out atomically. */
+export interface EvictionRecord {
+  root: string;
+  tier: number;
+  reason: string;
+  hashParts: string[];
+  bytes: number;
+}
+
+export interface TrafficRow {
+  minute: number;
+  hits: number;
+  misses: number;
+  bytesOut: number;
+}
+
 export type InsertPathResult =
   | { ok: true; created: boolean }
   | { ok: false; missing: string[] }
@@ -115,6 +145,43 @@ export interface MetadataIndex {
   /** Of the given hash parts, those the cache lacks. */
   missingPaths(cache: string, hashParts: string[]): Promise<string[]>;
   countPaths(cache: string): Promise<{ paths: number; narBytes: number }>;
+
+  /** Every path of the cache with what retention planning needs. */
+  retentionView(cache: string): Promise<RetentionRow[]>;
+  /**
+   * Removes each eviction's paths in one transaction, unless a path outside it now
+   * references one of them (a push landed since planning): that eviction is skipped.
+   * NAR files no path uses any more are scheduled for deletion after `graceMs`.
+   */
+  evict(
+    cache: string,
+    evictions: EvictionRecord[],
+    at: number,
+    graceMs: number,
+  ): Promise<{ done: EvictionRecord[]; skipped: EvictionRecord[] }>;
+  /** Makes a path a root with this tier; false when the cache lacks it. */
+  pin(cache: string, hashPart: string, tier: number | undefined): Promise<boolean>;
+  /** Counts uses (downloads, liveness touches) of paths, by hash part or NAR file hash. */
+  recordUse(cache: string, hashParts: string[], fileHashes: string[], at: number): Promise<void>;
+  recordTraffic(cache: string, minute: number, t: Omit<TrafficRow, 'minute'>): Promise<void>;
+  traffic(cache: string, sinceMinute: number): Promise<TrafficRow[]>;
+  recentEvictions(
+    cache: string,
+    limit: number,
+  ): Promise<
+    { baseName: string; tier: number; bytes: number; paths: number; reason: string; at: number }[]
+  >;
+  recentPaths(
+    cache: string,
+    limit: number,
+  ): Promise<{ baseName: string; bytes: number; createdAt: number }[]>;
+  /** NAR deletions whose grace period is over. */
+  dueNarDeletions(now: number): Promise<{ cache: string; fileHash: string }[]>;
+  /**
+   * Drops the cache's hold on a NAR whose grace is over (unless a path uses it again);
+   * returns the NAR when no cache holds it any more, so its file can be deleted.
+   */
+  finishNarDeletion(cache: string, fileHash: string): Promise<NarRecord | undefined>;
 
   putLog(cache: string, drv: string, rec: LogRecord): Promise<void>;
   getLog(cache: string, drv: string): Promise<LogRecord | undefined>;

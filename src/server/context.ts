@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/index.ts';
 import type { CacheRecord, MetadataIndex, Scope, TokenRecord } from '../index/index.ts';
+import type { Usage } from '../retention/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
 import type { Metrics } from './metrics.ts';
@@ -12,6 +13,7 @@ export interface Deps {
   index: MetadataIndex;
   logger: Logger;
   metrics: Metrics;
+  usage: Usage;
   now: () => number;
 }
 

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { type Config, loadConfig } from '../config/index.ts';
 import { openIndex } from '../index/index.ts';
+import { planCache, runPlan, sweepNars, Usage } from '../retention/index.ts';
 import { createStorage } from '../storage/index.ts';
 import { createLogger } from '../util/log.ts';
 import { createServer } from './app.ts';
@@ -17,13 +18,41 @@ export interface ServeOptions {
 
 /** Builds the server's dependencies from configuration. */
 export function createDeps(config: Config): Deps {
+  const index = openIndex(config);
   return {
     config,
     storage: createStorage(config),
-    index: openIndex(config),
+    index,
     logger: createLogger(config.logLevel),
     metrics: new Metrics(),
+    usage: new Usage(index, Date.now),
     now: Date.now,
+  };
+}
+
+/**
+ * Background retention work: delete NAR files whose grace period is over (every 30 s) and
+ * collect each cache by its plan, expiring tier-3 roots past their TTL (every 10 min).
+ */
+function startHousekeeping(deps: Deps): () => void {
+  const guard = (what: string, fn: () => Promise<unknown>) => () =>
+    void fn().catch((err: unknown) => deps.logger.error(`${what} failed`, { err }));
+  const sweep = setInterval(
+    guard('NAR sweep', () => sweepNars(deps)),
+    30_000,
+  );
+  const collect = setInterval(
+    guard('collection', async () => {
+      for (const cache of await deps.index.listCaches()) {
+        const plan = await planCache(deps, cache);
+        if (plan.evictions.length) await runPlan(deps, cache, plan);
+      }
+    }),
+    600_000,
+  );
+  return () => {
+    clearInterval(sweep);
+    clearInterval(collect);
   };
 }
 
@@ -77,6 +106,7 @@ async function runWorker(config: Config): Promise<void> {
 
 async function listen(deps: Deps): Promise<AddressInfo> {
   const app = createServer(deps);
+  const stopHousekeeping = startHousekeeping(deps);
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(deps.config.listen.port, deps.config.listen.host, resolve);
@@ -86,7 +116,9 @@ async function listen(deps: Deps): Promise<AddressInfo> {
     if (stopping) return;
     stopping = true;
     deps.logger.info(`${signal}: finishing requests in flight, then stopping`);
+    stopHousekeeping();
     await app.close();
+    await deps.usage.close();
     await deps.index.close();
     process.exit(0);
   };

@@ -59,4 +59,24 @@ describe('configuration', () => {
       /listen: expected HOST:PORT/,
     );
   });
+  it('reads tier rules and the tier-3 TTL per cache, naming bad keys', () => {
+    const f = file(
+      '[cache.main]\nquota = "5GiB"\ntier3_ttl = "12h"\n[[cache.main.rule]]\nmatch = "python3-*"\ntier = 1\n[[cache.main.rule]]\nmin_build_seconds = 1800\ntier = 2\n',
+    );
+    const c = loadConfig({ file: f, env: {} });
+    assert.equal(c.retention.main?.tier3TtlMs, 12 * 3_600_000);
+    assert.deepEqual(c.retention.main?.rules, [
+      { tier: 1, match: 'python3-*', minBuildSeconds: undefined, minSize: undefined },
+      { tier: 2, match: undefined, minBuildSeconds: 1800, minSize: undefined },
+    ]);
+    assert.equal(c.narGraceMs, 600_000);
+    assert.throws(
+      () => loadConfig({ file: file('[[cache.main.rule]]\nmatches = "x"\ntier = 1\n'), env: {} }),
+      /"cache\.main\.rule\[0\]\.matches"/,
+    );
+    assert.throws(
+      () => loadConfig({ file: file('[[cache.main.rule]]\nmatch = "x"\ntier = 4\n'), env: {} }),
+      /tier: expected 1, 2 or 3/,
+    );
+  });
 });

@@ -49,6 +49,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     async close() {
       app.server.closeAllConnections();
       await app.close();
+      await deps.usage.close();
       await deps.index.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

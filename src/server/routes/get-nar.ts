@@ -48,14 +48,16 @@ export default defineRoute({
     } else {
       ctx.res.writeHead(200, { ...headers, 'content-length': blob.size });
     }
-    ctx.res.once('finish', () =>
+    const sent = range ? range.end - range.start + 1 : blob.size;
+    ctx.res.once('finish', () => {
       ctx.deps.metrics.inc(
         'larder_nar_bytes_served_total',
         'NAR bytes sent to clients.',
         { cache: cache.name },
-        range ? range.end - range.start + 1 : blob.size,
-      ),
-    );
+        sent,
+      );
+      ctx.deps.usage.nar(cache.name, nar.fileHash, sent);
+    });
     await pipeline(blob.stream, ctx.res, { signal: ctx.signal });
   },
 });

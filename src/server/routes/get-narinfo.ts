@@ -21,6 +21,7 @@ export default defineRoute({
       m.inc('larder_narinfo_hits_total', 'Narinfo requests answered with a path.', {
         cache: cache.name,
       });
+    ctx.deps.usage.narinfo(cache.name, rec?.hashPart);
     if (!rec) throw notFound(`${ctx.params.hash}.narinfo is not in cache ${cache.name}`);
     sendText(ctx.res, 200, renderNarInfo(rec, ctx.deps.config.storeDir), 'text/x-nix-narinfo');
   },

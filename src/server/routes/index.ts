@@ -11,10 +11,14 @@ import getNar from './get-nar.ts';
 import getNarinfo from './get-narinfo.ts';
 import getNixCacheInfo from './get-nix-cache-info.ts';
 import getReady from './get-ready.ts';
+import getStats from './get-stats.ts';
 import listCaches from './list-caches.ts';
 import listTokens from './list-tokens.ts';
+import postGc from './post-gc.ts';
 import postMissing from './post-missing.ts';
 import postNar from './post-nar.ts';
+import postPin from './post-pin.ts';
+import postTouch from './post-touch.ts';
 import putListing from './put-listing.ts';
 import putLog from './put-log.ts';
 import putNar from './put-nar.ts';
@@ -46,6 +50,10 @@ const table = {
   postMissing,
   postNar,
   getMetrics,
+  getStats,
+  postGc,
+  postPin,
+  postTouch,
 } satisfies Record<string, Route>;
 
 export const routes: Route[] = Object.entries(table).map(([name, r]) => ({ ...r, name }));

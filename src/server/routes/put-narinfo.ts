@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { acceptNarInfo } from '../../cache/index.ts';
+import { admit } from '../../retention/index.ts';
 import { badRequest, payloadTooLarge } from '../../util/http-error.ts';
 import { readSmallBody } from '../../util/read-body.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -18,7 +19,12 @@ export default defineRoute({
       payloadTooLarge(`a narinfo may have at most ${limit} bytes`),
     );
     const { created, record } = await acceptNarInfo(
-      { index: ctx.deps.index, storeDir: ctx.deps.config.storeDir, now: ctx.deps.now },
+      {
+        index: ctx.deps.index,
+        storeDir: ctx.deps.config.storeDir,
+        now: ctx.deps.now,
+        admit: (incoming) => admit(ctx.deps, cache, incoming),
+      },
       cache,
       ctx.params.hash as string,
       body.toString('utf8'),

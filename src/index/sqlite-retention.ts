@@ -1,0 +1,193 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
+
+type Row = Record<string, SQLInputValue>;
+type Q = (sql: string) => StatementSync;
+type Tx = <T>(fn: () => T) => T;
+
+type RetentionMethods = Pick<
+  MetadataIndex,
+  | 'retentionView'
+  | 'evict'
+  | 'pin'
+  | 'recordUse'
+  | 'recordTraffic'
+  | 'traffic'
+  | 'recentEvictions'
+  | 'recentPaths'
+  | 'dueNarDeletions'
+  | 'finishNarDeletion'
+>;
+
+/** The retention half of the SQLite index. */
+export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx): RetentionMethods {
+  return {
+    async retentionView(cache) {
+      const rows = q(
+        `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned, p.build_seconds,
+                p.created_at, p.last_access, p.hits
+         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`,
+      ).all(cache) as Row[];
+      return rows.map(
+        (r): RetentionRow => ({
+          hashPart: r.hash_part as string,
+          baseName: r.base_name as string,
+          references:
+            (r.refs as string) === ''
+              ? []
+              : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
+          bytes: Number(r.file_size),
+          tier: r.tier === null ? undefined : Number(r.tier),
+          pinned: r.pinned === 1,
+          buildSeconds: r.build_seconds === null ? undefined : Number(r.build_seconds),
+          createdAt: Number(r.created_at),
+          lastAccess: r.last_access === null ? undefined : Number(r.last_access),
+          hits: Number(r.hits),
+        }),
+      );
+    },
+
+    async evict(cache, evictions, at, graceMs) {
+      const done: EvictionRecord[] = [];
+      const skipped: EvictionRecord[] = [];
+      for (const e of evictions) {
+        tx(() => {
+          const set = new Set(e.hashParts);
+          const referrers = q('SELECT referrer FROM refs WHERE cache = ? AND reference = ?');
+          for (const h of set) {
+            for (const r of referrers.all(cache, h) as Row[]) {
+              if (!set.has(r.referrer as string)) {
+                skipped.push(e);
+                return;
+              }
+            }
+          }
+          const files = new Set<string>();
+          for (const h of set) {
+            const row = q('SELECT file_hash FROM paths WHERE cache = ? AND hash_part = ?').get(
+              cache,
+              h,
+            ) as Row | undefined;
+            if (row) files.add(row.file_hash as string);
+            q('DELETE FROM paths WHERE cache = ? AND hash_part = ?').run(cache, h);
+            q('DELETE FROM refs WHERE cache = ? AND referrer = ?').run(cache, h);
+          }
+          for (const f of files) {
+            if (q('SELECT 1 FROM paths WHERE cache = ? AND file_hash = ?').get(cache, f)) continue;
+            q(
+              `INSERT INTO nar_deletions (cache, file_hash, delete_after) VALUES (?, ?, ?)
+               ON CONFLICT DO UPDATE SET delete_after = excluded.delete_after`,
+            ).run(cache, f, at + graceMs);
+          }
+          q(
+            'INSERT INTO evictions (cache, base_name, tier, bytes, paths, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          ).run(cache, e.root, e.tier, e.bytes, set.size, e.reason, at);
+          done.push(e);
+        });
+      }
+      return { done, skipped };
+    },
+
+    async pin(cache, hashPart, tier) {
+      return (
+        q('UPDATE paths SET pinned = 1, tier = ? WHERE cache = ? AND hash_part = ?').run(
+          tier ?? null,
+          cache,
+          hashPart,
+        ).changes === 1
+      );
+    },
+
+    async recordUse(cache, hashParts, fileHashes, at) {
+      tx(() => {
+        const byHash = q(
+          'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND hash_part = ?',
+        );
+        for (const h of hashParts) byHash.run(at, cache, h);
+        const byFile = q(
+          'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND file_hash = ?',
+        );
+        for (const f of fileHashes) byFile.run(at, cache, f);
+      });
+    },
+
+    async recordTraffic(cache, minute, t) {
+      q(
+        `INSERT INTO traffic (cache, minute, hits, misses, bytes_out) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (cache, minute) DO UPDATE SET hits = hits + excluded.hits,
+           misses = misses + excluded.misses, bytes_out = bytes_out + excluded.bytes_out`,
+      ).run(cache, minute, t.hits, t.misses, t.bytesOut);
+    },
+
+    async traffic(cache, sinceMinute) {
+      const rows = q('SELECT * FROM traffic WHERE cache = ? AND minute >= ? ORDER BY minute').all(
+        cache,
+        sinceMinute,
+      ) as Row[];
+      return rows.map((r) => ({
+        minute: Number(r.minute),
+        hits: Number(r.hits),
+        misses: Number(r.misses),
+        bytesOut: Number(r.bytes_out),
+      }));
+    },
+
+    async recentEvictions(cache, limit) {
+      const rows = q('SELECT * FROM evictions WHERE cache = ? ORDER BY at DESC LIMIT ?').all(
+        cache,
+        limit,
+      ) as Row[];
+      return rows.map((r) => ({
+        baseName: r.base_name as string,
+        tier: Number(r.tier),
+        bytes: Number(r.bytes),
+        paths: Number(r.paths),
+        reason: r.reason as string,
+        at: Number(r.at),
+      }));
+    },
+
+    async recentPaths(cache, limit) {
+      const rows = q(
+        `SELECT p.base_name, n.file_size, p.created_at FROM paths p JOIN nars n ON n.file_hash = p.file_hash
+         WHERE p.cache = ? ORDER BY p.created_at DESC LIMIT ?`,
+      ).all(cache, limit) as Row[];
+      return rows.map((r) => ({
+        baseName: r.base_name as string,
+        bytes: Number(r.file_size),
+        createdAt: Number(r.created_at),
+      }));
+    },
+
+    async dueNarDeletions(now) {
+      const rows = q('SELECT cache, file_hash FROM nar_deletions WHERE delete_after <= ?').all(
+        now,
+      ) as Row[];
+      return rows.map((r) => ({ cache: r.cache as string, fileHash: r.file_hash as string }));
+    },
+
+    async finishNarDeletion(cache, fileHash) {
+      return tx((): NarRecord | undefined => {
+        q('DELETE FROM nar_deletions WHERE cache = ? AND file_hash = ?').run(cache, fileHash);
+        // Pushed again during the grace period: the cache keeps it.
+        if (q('SELECT 1 FROM paths WHERE cache = ? AND file_hash = ?').get(cache, fileHash))
+          return undefined;
+        q('DELETE FROM cache_nars WHERE cache = ? AND file_hash = ?').run(cache, fileHash);
+        if (q('SELECT 1 FROM cache_nars WHERE file_hash = ?').get(fileHash)) return undefined;
+        if (q('SELECT 1 FROM paths WHERE file_hash = ?').get(fileHash)) return undefined;
+        const nar = q('SELECT * FROM nars WHERE file_hash = ?').get(fileHash) as Row | undefined;
+        q('DELETE FROM nars WHERE file_hash = ?').run(fileHash);
+        return nar
+          ? {
+              fileHash,
+              fileSize: Number(nar.file_size),
+              compression: nar.compression as string,
+              narHash: nar.nar_hash as string,
+              narSize: Number(nar.nar_size),
+              key: nar.key as string,
+            }
+          : undefined;
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { Config } from '../config/index.ts';
+import type { CacheRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
+import { HttpError } from '../util/http-error.ts';
+import { formatSize } from '../util/units.ts';
+import { planEviction } from './plan.ts';
+import type { Plan, RetentionPolicy } from './types.ts';
+
+export interface RetentionDeps {
+  config: Config;
+  index: MetadataIndex;
+  now: () => number;
+  metrics?: { inc(name: string, help: string, labels?: Record<string, string>, by?: number): void };
+}
+
+/** The cache's policy: quota from the cache, TTL and rules from the config file. */
+export function policyOf(deps: RetentionDeps, cache: CacheRecord): RetentionPolicy {
+  const r = deps.config.retention[cache.name];
+  return {
+    quota: cache.quota,
+    rules: r?.rules ?? [],
+    tier3TtlMs: r?.tier3TtlMs ?? 86_400_000,
+    uploadGraceMs: deps.config.uploadGraceMs,
+  };
+}
+
+/** The eviction plan for a cache as it is now (`larder gc --dry-run`, stats). */
+export async function planCache(
+  deps: RetentionDeps,
+  cache: CacheRecord,
+  incoming?: RetentionRow,
+): Promise<Plan> {
+  const view = await deps.index.retentionView(cache.name);
+  if (incoming) view.push(incoming);
+  return planEviction(view, policyOf(deps, cache), deps.now(), incoming ? [incoming.hashPart] : []);
+}
+
+/** Carries out a plan; evictions a concurrent push made unsafe are skipped, not forced. */
+export async function runPlan(deps: RetentionDeps, cache: CacheRecord, plan: Plan) {
+  const records = plan.evictions.map((e) => ({
+    root: e.root.baseName,
+    tier: e.root.tier,
+    reason: e.reason,
+    hashParts: e.paths,
+    bytes: e.bytesFreed,
+  }));
+  const result = await deps.index.evict(cache.name, records, deps.now(), deps.config.narGraceMs);
+  for (const e of result.done) {
+    deps.metrics?.inc('larder_evictions_total', 'Roots evicted, by tier and reason.', {
+      cache: cache.name,
+      tier: String(e.tier),
+      reason: e.reason,
+    });
+    deps.metrics?.inc(
+      'larder_evicted_bytes_total',
+      'Bytes freed by eviction.',
+      { cache: cache.name },
+      e.bytes,
+    );
+  }
+  return result;
+}
+
+/**
+ * Makes room for a path about to be stored: evicts by plan when the cache would exceed its
+ * quota, or refuses with 507 when tier-1 content alone would. Nothing is evicted when the
+ * push is refused.
+ */
+export async function admit(
+  deps: RetentionDeps,
+  cache: CacheRecord,
+  incoming: RetentionRow,
+): Promise<void> {
+  if (cache.quota === undefined) return;
+  const plan = await planCache(deps, cache, incoming);
+  if (plan.overQuotaByTier1) {
+    const { tier1Bytes, largestTier1 } = plan.overQuotaByTier1;
+    const largest = largestTier1
+      .map((r) => `${r.baseName.slice(33)} (${formatSize(r.closureBytes)})`)
+      .join(', ');
+    throw new HttpError(
+      507,
+      'quota_exceeded',
+      `cache ${cache.name} has a quota of ${formatSize(cache.quota)}, and tier-1 content alone would take ${formatSize(tier1Bytes)}; largest tier-1 roots: ${largest}. Raise the quota or re-tier a root (larder pin --tier 2).`,
+    );
+  }
+  if (plan.totalBytes > cache.quota && plan.evictions.length > 0) await runPlan(deps, cache, plan);
+}

@@ -1,0 +1,79 @@
+import type { MetadataIndex } from '../index/index.ts';
+
+interface Pending {
+  hashParts: string[];
+  fileHashes: string[];
+  hits: number;
+  misses: number;
+  bytesOut: number;
+}
+
+/**
+ * Counts downloads and misses in memory and writes them in batches, so serving a narinfo
+ * never waits for a database write. Counts of the last interval are lost on a crash, which
+ * only makes a root look slightly less used.
+ */
+export class Usage {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly index: MetadataIndex;
+  private readonly now: () => number;
+
+  constructor(index: MetadataIndex, now: () => number, flushMs = 2000) {
+    this.index = index;
+    this.now = now;
+    this.timer = setInterval(() => void this.flush(), flushMs);
+    this.timer.unref();
+  }
+
+  private of(cache: string): Pending {
+    let p = this.pending.get(cache);
+    if (!p) {
+      p = { hashParts: [], fileHashes: [], hits: 0, misses: 0, bytesOut: 0 };
+      this.pending.set(cache, p);
+    }
+    return p;
+  }
+
+  narinfo(cache: string, hashPart: string | undefined): void {
+    const p = this.of(cache);
+    if (hashPart === undefined) p.misses++;
+    else {
+      p.hits++;
+      p.hashParts.push(hashPart);
+    }
+  }
+
+  nar(cache: string, fileHash: string, bytes: number): void {
+    const p = this.of(cache);
+    p.fileHashes.push(fileHash);
+    p.bytesOut += bytes;
+  }
+
+  /** Liveness: paths a build runner skipped because the cache had them. */
+  touch(cache: string, hashParts: string[]): void {
+    this.of(cache).hashParts.push(...hashParts);
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    const at = this.now();
+    for (const [cache, p] of batch) {
+      await this.index.recordUse(cache, p.hashParts, p.fileHashes, at);
+      if (p.hits || p.misses || p.bytesOut) {
+        await this.index.recordTraffic(cache, Math.floor(at / 60_000), {
+          hits: p.hits,
+          misses: p.misses,
+          bytesOut: p.bytesOut,
+        });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
