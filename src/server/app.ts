@@ -145,7 +145,8 @@ function sendError(
     return;
   }
   if (err instanceof HttpError) {
-    const level = err.status >= 500 && err.status !== 507 ? 'error' : err.status === 404 ? 'debug' : 'warn';
+    const level =
+      err.status >= 500 && err.status !== 507 ? 'error' : err.status === 404 ? 'debug' : 'warn';
     deps.logger[level](`${req.method} ${req.url} -> ${err.status} ${err.message}`);
     if (res.headersSent) {
       res.destroy();
