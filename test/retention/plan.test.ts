@@ -9,7 +9,6 @@ import {
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
 const NOW = 100 * DAY;
-let n = 0;
 /** A path whose hash part is readable in assertions: `<name>` padded to 32 characters. */
 const path = (
   name: string,
@@ -17,7 +16,6 @@ const path = (
   refs: string[] = [],
   extra: Partial<RetainedPath> = {},
 ): RetainedPath => {
-  n++;
   const hashPart = name.padEnd(32, '0');
   return {
     hashPart,
