@@ -109,7 +109,7 @@ describe('tiers, quota and eviction', () => {
       recentEvictions: { baseName: string }[];
     };
     assert.ok(stats.totalBytes <= 450 * KB);
-    assert.ok(stats.bytesPerTier['1'] > 200 * KB, 'python3 and glibc are tier 1');
+    assert.ok((stats.bytesPerTier['1'] ?? 0) > 200 * KB, 'python3 and glibc are tier 1');
     assert.equal(stats.recentEvictions[0]?.baseName, ripgrep.baseName);
   });
 
