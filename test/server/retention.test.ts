@@ -202,4 +202,62 @@ describe('tiers, quota and eviction', () => {
     assert.deepEqual([stats.hits, stats.misses, stats.hitRate], [1, 1, 0.5]);
     assert.equal(stats.nextToEvict[0]?.path, idle.baseName, 'the unused root goes first');
   });
+  it('lists roots by tier for pull --tier', async () => {
+    assert.equal((await api('POST', '/_api/v1/caches', { name: 'q6' })).status, 201);
+    const base = await blob('base-lib');
+    const one = await blob('python3-x');
+    const two = await blob('tool-x');
+    assert.equal((await push('q6', base)).status, 201);
+    assert.equal((await push('q6', one, [base], { 'x-larder-tier': '1' })).status, 201);
+    assert.equal((await push('q6', two, [base])).status, 201);
+    const r = (await (await api('GET', '/_api/v1/q6/roots?tier=1')).json()) as {
+      roots: { path: string; tier: number }[];
+    };
+    assert.deepEqual(r.roots, [
+      { path: one.storePath, tier: 1, closureBytes: one.file.length + base.file.length },
+    ]);
+    const all = (await (await api('GET', '/_api/v1/q6/roots?tier=1,2')).json()) as {
+      roots: { path: string }[];
+    };
+    assert.deepEqual(all.roots.map((x) => x.path).sort(), [one.storePath, two.storePath].sort());
+    assert.equal((await api('GET', '/_api/v1/q6/roots?tier=7')).status, 400);
+  });
+
+  it('serves every narinfo it hands out, NAR included, while pushes evict concurrently', async () => {
+    assert.equal(
+      (await api('POST', '/_api/v1/caches', { name: 'busy', quota: 400 * KB })).status,
+      201,
+    );
+    const uploads: Upload[] = [];
+    for (let i = 0; i < 24; i++)
+      uploads.push(await makeUpload(`churn-${i}`, randomBytes(60 * KB), 'none'));
+    let failures = 0;
+    let served = 0;
+    let pushing = true;
+    const pusher = (async () => {
+      for (const u of uploads) assert.equal((await push('busy', u)).status, 201);
+      pushing = false;
+    })();
+    const reader = async () => {
+      while (pushing) {
+        for (const u of uploads) {
+          const info = await fetch(`${s.url}/busy/${u.hashPart}.narinfo`, authed(s.adminToken));
+          if (info.status !== 200) continue;
+          const url = parseNarInfo(await info.text()).url;
+          const nar = await fetch(`${s.url}/busy/${url}`, authed(s.adminToken));
+          const body = Buffer.from(await nar.arrayBuffer());
+          served++;
+          if (nar.status !== 200 || !body.equals(u.file)) failures++;
+        }
+      }
+    };
+    await Promise.all([pusher, reader(), reader()]);
+    assert.equal(failures, 0);
+    assert.ok(served > 0);
+    await assertClosed('busy', uploads);
+    const stats = (await (await api('GET', '/_api/v1/busy/stats')).json()) as {
+      totalBytes: number;
+    };
+    assert.ok(stats.totalBytes <= 400 * KB);
+  });
 });

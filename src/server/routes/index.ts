@@ -11,6 +11,7 @@ import getNar from './get-nar.ts';
 import getNarinfo from './get-narinfo.ts';
 import getNixCacheInfo from './get-nix-cache-info.ts';
 import getReady from './get-ready.ts';
+import getRoots from './get-roots.ts';
 import getStats from './get-stats.ts';
 import listCaches from './list-caches.ts';
 import listTokens from './list-tokens.ts';
@@ -51,6 +52,7 @@ const table = {
   postNar,
   getMetrics,
   getStats,
+  getRoots,
   postGc,
   postPin,
   postTouch,
