@@ -4,12 +4,61 @@ import { rootValue } from './value.ts';
 
 type Tier = 1 | 2 | 3;
 
+/** Closures of every root, flattened: `items[start[r] .. start[r + 1])` are path indices. */
+interface Closures {
+  start: Int32Array;
+  items: Int32Array;
+}
+
+/**
+ * Computes each root's closure over integer path indices with a stamped visited array,
+ * so a million-path cache costs arrays of ints, not a Set per root.
+ */
+function closuresOf(
+  roots: Int32Array,
+  refStart: Int32Array,
+  refs: Int32Array,
+  n: number,
+): Closures {
+  const mark = new Int32Array(n);
+  const stack = new Int32Array(n);
+  const start = new Int32Array(roots.length + 1);
+  let items = new Int32Array(Math.max(16, roots.length * 4));
+  let len = 0;
+  for (let r = 0; r < roots.length; r++) {
+    start[r] = len;
+    const stamp = r + 1;
+    let top = 0;
+    const root = roots[r] as number;
+    mark[root] = stamp;
+    stack[top++] = root;
+    while (top > 0) {
+      const p = stack[--top] as number;
+      if (len === items.length) {
+        const grown = new Int32Array(items.length * 2);
+        grown.set(items);
+        items = grown;
+      }
+      items[len++] = p;
+      for (let k = refStart[p] as number; k < (refStart[p + 1] as number); k++) {
+        const q = refs[k] as number;
+        if (mark[q] !== stamp) {
+          mark[q] = stamp;
+          stack[top++] = q;
+        }
+      }
+    }
+  }
+  start[roots.length] = len;
+  return { start, items };
+}
+
 /**
  * Plans what to evict from one cache. Roots are paths nothing references, plus pinned
  * paths; a path's tier is the best tier of any root whose closure holds it. Evicting a
  * root removes exactly the part of its closure no other root holds, so a kept narinfo
  * never loses a reference. Tier-3 roots past their TTL go first, then, while the cache is
- * above its quota, tier-2 and tier-3 roots from the lowest value up. Tier 1 never goes.
+ * above its quota, tier-3 and tier-2 roots from the lowest value up. Tier 1 never goes.
  * `protect` names paths whose closures must survive (an upload being accepted).
  */
 export function planEviction(
@@ -18,62 +67,77 @@ export function planEviction(
   now: number,
   protect: string[] = [],
 ): Plan {
-  const byHash = new Map(paths.map((p) => [p.hashPart, p]));
-  const referenced = new Set<string>();
-  for (const p of paths) for (const r of p.references) if (r !== p.hashPart) referenced.add(r);
-  const closureOf = (start: string): string[] => {
-    const seen = new Set<string>([start]);
-    const stack = [start];
-    while (stack.length) {
-      const p = byHash.get(stack.pop() as string);
-      for (const r of p?.references ?? []) {
-        if (!seen.has(r) && byHash.has(r)) {
-          seen.add(r);
-          stack.push(r);
-        }
+  const n = paths.length;
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) indexOf.set((paths[i] as RetainedPath).hashPart, i);
+  // References as a CSR adjacency list (self-references and unknown paths dropped).
+  const refStart = new Int32Array(n + 1);
+  const refList: number[] = [];
+  const referenced = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    refStart[i] = refList.length;
+    for (const r of (paths[i] as RetainedPath).references) {
+      const j = indexOf.get(r);
+      if (j !== undefined && j !== i) {
+        refList.push(j);
+        referenced[j] = 1;
       }
     }
-    return [...seen];
+  }
+  refStart[n] = refList.length;
+  const refs = Int32Array.from(refList);
+  const bytes = Float64Array.from(paths, (p) => p.bytes);
+
+  const protectIdx = protect.map((h) => indexOf.get(h)).filter((i): i is number => i !== undefined);
+  const rootIdx: number[] = [];
+  for (let i = 0; i < n; i++)
+    if ((paths[i] as RetainedPath).pinned || !referenced[i]) rootIdx.push(i);
+  const nRoots = rootIdx.length;
+  const cl = closuresOf(Int32Array.from([...rootIdx, ...protectIdx]), refStart, refs, n);
+  const holders = new Int32Array(n);
+  for (const p of cl.items.subarray(0, cl.start[cl.start.length - 1]))
+    holders[p] = (holders[p] as number) + 1;
+  const sumOver = (r: number, pred: (p: number) => boolean) => {
+    let s = 0;
+    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
+      const p = cl.items[k] as number;
+      if (pred(p)) s += bytes[p] as number;
+    }
+    return s;
   };
 
-  const rootPaths = paths.filter((p) => p.pinned || !referenced.has(p.hashPart));
-  const closures = new Map(rootPaths.map((r) => [r.hashPart, closureOf(r.hashPart)]));
-  const holders = new Map<string, number>();
-  const hold = (c: string[]) => {
-    for (const h of c) holders.set(h, (holders.get(h) ?? 0) + 1);
-  };
-  for (const c of closures.values()) hold(c);
-  for (const p of protect) if (byHash.has(p)) hold(closureOf(p));
-  const bytesOf = (hs: string[]) => hs.reduce((n, h) => n + (byHash.get(h)?.bytes ?? 0), 0);
-
-  const roots: RootView[] = rootPaths.map((r) => {
-    const closure = closures.get(r.hashPart) as string[];
-    const closureBytes = bytesOf(closure);
-    const exclusiveBytes = bytesOf(closure.filter((h) => holders.get(h) === 1));
-    const name = r.baseName.slice(33);
+  const roots: RootView[] = new Array(nRoots);
+  for (let r = 0; r < nRoots; r++) {
+    const p = paths[rootIdx[r] as number] as RetainedPath;
+    const closureBytes = sumOver(r, () => true);
+    const exclusiveBytes = sumOver(r, (q) => holders[q] === 1);
     let tier: Tier = 2;
     let tierReason = 'default';
-    if (r.tier !== undefined) {
-      tier = r.tier as Tier;
-      tierReason = r.pinned ? 'pinned' : 'pushed with --tier';
+    if (p.tier !== undefined) {
+      tier = p.tier as Tier;
+      tierReason = p.pinned ? 'pinned' : 'pushed with --tier';
     } else {
-      const m = matchRule(policy.rules, { name, buildSeconds: r.buildSeconds, closureBytes });
+      const m = matchRule(policy.rules, {
+        name: p.baseName.slice(33),
+        buildSeconds: p.buildSeconds,
+        closureBytes,
+      });
       if (m) {
         tier = m.rule.tier;
         tierReason = `rule ${m.index + 1}${m.rule.match ? ` (${m.rule.match})` : ''}`;
       }
     }
     const v = rootValue({
-      buildSeconds: r.buildSeconds,
+      buildSeconds: p.buildSeconds,
       closureBytes,
       exclusiveBytes,
-      hits: r.hits,
-      lastUse: r.lastAccess,
+      hits: p.hits,
+      lastUse: p.lastAccess,
       now,
     });
-    return {
-      hashPart: r.hashPart,
-      baseName: r.baseName,
+    roots[r] = {
+      hashPart: p.hashPart,
+      baseName: p.baseName,
       tier,
       tierReason,
       closureBytes,
@@ -82,49 +146,74 @@ export function planEviction(
       rebuildSeconds: v.rebuildSeconds,
       rebuildEstimated: v.estimated,
     };
-  });
+  }
 
-  const bestTier = new Map<string, Tier>();
-  for (const root of [...roots].sort((a, b) => a.tier - b.tier)) {
-    for (const h of closures.get(root.hashPart) as string[])
-      if (!bestTier.has(h)) bestTier.set(h, root.tier);
+  // Each path takes the best tier of the roots holding it: visit roots best tier first.
+  const bestTier = new Uint8Array(n);
+  const order = [...roots.keys()].sort(
+    (a, b) => (roots[a] as RootView).tier - (roots[b] as RootView).tier,
+  );
+  for (const r of order) {
+    const t = (roots[r] as RootView).tier;
+    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
+      const p = cl.items[k] as number;
+      if (bestTier[p] === 0) bestTier[p] = t;
+    }
   }
   const bytesPerTier: Record<Tier, number> = { 1: 0, 2: 0, 3: 0 };
-  for (const p of paths) bytesPerTier[bestTier.get(p.hashPart) ?? 2] += p.bytes;
-  const totalBytes = bytesOf(paths.map((p) => p.hashPart));
+  let totalBytes = 0;
+  for (let i = 0; i < n; i++) {
+    bytesPerTier[((bestTier[i] as number) || 2) as Tier] += bytes[i] as number;
+    totalBytes += bytes[i] as number;
+  }
 
   let current = totalBytes;
   const evictions: Eviction[] = [];
-  const evict = (root: RootView, reason: Eviction['reason']) => {
+  const evict = (r: number, reason: Eviction['reason']) => {
     const freed: string[] = [];
-    for (const h of closures.get(root.hashPart) as string[]) {
-      const n = (holders.get(h) ?? 0) - 1;
-      holders.set(h, n);
-      if (n === 0) freed.push(h);
+    let bytesFreed = 0;
+    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
+      const p = cl.items[k] as number;
+      holders[p] = (holders[p] as number) - 1;
+      if (holders[p] === 0) {
+        freed.push((paths[p] as RetainedPath).hashPart);
+        bytesFreed += bytes[p] as number;
+      }
     }
-    const bytesFreed = bytesOf(freed);
     current -= bytesFreed;
-    evictions.push({ root, paths: freed, bytesFreed, reason });
+    evictions.push({ root: roots[r] as RootView, paths: freed, bytesFreed, reason });
   };
-  const protectedRoots = new Set(protect);
-  const lastUse = new Map(
-    rootPaths.map((r) => [r.hashPart, Math.max(r.createdAt, r.lastAccess ?? 0)]),
-  );
-  const young = (root: RootView) =>
-    now - (byHash.get(root.hashPart)?.createdAt ?? 0) < policy.uploadGraceMs;
-  const candidates = roots.filter(
-    (r) => r.tier !== 1 && !protectedRoots.has(r.hashPart) && !young(r),
-  );
+  const protectedSet = new Set(protectIdx);
+  const candidates: number[] = [];
+  for (let r = 0; r < nRoots; r++) {
+    const i = rootIdx[r] as number;
+    const p = paths[i] as RetainedPath;
+    if (
+      (roots[r] as RootView).tier === 1 ||
+      protectedSet.has(i) ||
+      now - p.createdAt < policy.uploadGraceMs
+    )
+      continue;
+    candidates.push(r);
+  }
+  const lastUse = (r: number) => {
+    const p = paths[rootIdx[r] as number] as RetainedPath;
+    return Math.max(p.createdAt, p.lastAccess ?? 0);
+  };
   const expired = new Set(
     candidates.filter(
-      (r) => r.tier === 3 && now - (lastUse.get(r.hashPart) ?? 0) > policy.tier3TtlMs,
+      (r) => (roots[r] as RootView).tier === 3 && now - lastUse(r) > policy.tier3TtlMs,
     ),
   );
   for (const r of expired) evict(r, 'tier3-ttl');
   if (policy.quota !== undefined && current > policy.quota) {
     const byValue = candidates
       .filter((r) => !expired.has(r))
-      .sort((a, b) => (a.tier === b.tier ? a.value - b.value : b.tier - a.tier));
+      .sort((a, b) => {
+        const x = roots[a] as RootView;
+        const y = roots[b] as RootView;
+        return x.tier === y.tier ? x.value - y.value : y.tier - x.tier;
+      });
     for (const r of byValue) {
       if (current <= policy.quota) break;
       evict(r, 'quota');
