@@ -71,6 +71,9 @@ export async function admit(
   incoming: RetentionRow,
 ): Promise<void> {
   if (cache.quota === undefined) return;
+  // The common case, room to spare, needs one sum and no plan.
+  const { narBytes } = await deps.index.countPaths(cache.name);
+  if (narBytes + incoming.bytes <= cache.quota) return;
   const plan = await planCache(deps, cache, incoming);
   if (plan.overQuotaByTier1) {
     const { tier1Bytes, largestTier1 } = plan.overQuotaByTier1;
