@@ -83,13 +83,37 @@ export function openSqliteIndex(file: string): MetadataIndex {
   migrate(db);
 
   const stmts = new Map<string, StatementSync>();
-  const q = (sql: string): StatementSync => {
+  const prepare = (sql: string): StatementSync => {
     let s = stmts.get(sql);
     if (!s) {
       s = db.prepare(sql);
       stmts.set(sql, s);
     }
     return s;
+  };
+  // Reads on the serving path (cache, token, narinfo) are memoised. Any write through this
+  // connection clears the memo; a write by another process (a cluster worker) changes
+  // SQLite's data_version, which is checked before every memoised read. So a revoked
+  // token or an evicted path is never served from memory.
+  const memo = new Map<string, unknown>();
+  const versionStmt = db.prepare('PRAGMA data_version');
+  let version = -1;
+  const memoised = <T>(key: string, read: () => T): T => {
+    const v = (versionStmt.get() as { data_version: number }).data_version;
+    if (v !== version) {
+      version = v;
+      memo.clear();
+    }
+    if (memo.has(key)) return memo.get(key) as T;
+    if (memo.size >= 100_000) memo.clear();
+    const value = read();
+    memo.set(key, value);
+    return value;
+  };
+  const writes = /^\s*(INSERT|UPDATE|DELETE|REPLACE)/i;
+  const q = (sql: string): StatementSync => {
+    if (writes.test(sql)) memo.clear();
+    return prepare(sql);
   };
   const tx = <T>(fn: () => T): T => {
     db.exec('BEGIN IMMEDIATE');
@@ -134,8 +158,10 @@ export function openSqliteIndex(file: string): MetadataIndex {
       return res.changes === 1;
     },
     async getCache(name) {
-      const r = q('SELECT * FROM caches WHERE name = ?').get(name) as Row | undefined;
-      return r ? cacheFromRow(r) : undefined;
+      return memoised(`c:${name}`, () => {
+        const r = q('SELECT * FROM caches WHERE name = ?').get(name) as Row | undefined;
+        return r ? cacheFromRow(r) : undefined;
+      });
     },
     async listCaches() {
       return (q('SELECT * FROM caches ORDER BY name').all() as Row[]).map(cacheFromRow);
@@ -180,8 +206,10 @@ export function openSqliteIndex(file: string): MetadataIndex {
       );
     },
     async getTokenByHash(hash) {
-      const r = q('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined;
-      return r ? tokenFromRow(r) : undefined;
+      return memoised(`t:${hash}`, () => {
+        const r = q('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined;
+        return r ? tokenFromRow(r) : undefined;
+      });
     },
     async getToken(id) {
       const r = q('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
@@ -221,7 +249,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
     },
 
     async getPath(cache, hashPart) {
-      return getPath(cache, hashPart);
+      return memoised(`p:${cache}/${hashPart}`, () => getPath(cache, hashPart));
     },
     async insertPath(cache, p): Promise<InsertPathResult> {
       return tx((): InsertPathResult => {
