@@ -72,6 +72,10 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       authed(s.adminToken, { method: 'HEAD' }),
     );
     assert.equal(head.status, 404);
+    // Uncompressed, where the server reuses the NAR hash as the file hash.
+    const plain = await makeUpload('liar-plain', 'a', 'none');
+    const plainOther = await makeUpload('other-plain', 'b', 'none');
+    await expect4xx(await putNar(plain, plainOther.file), 400, /FileHash/);
   });
 
   it('rejects a file named by its hash that is not a valid NAR', async () => {
