@@ -5,8 +5,11 @@ import { decodeBase32, serializeNarInfo } from '../nix/index.ts';
  * The narinfo exactly as Nix would write it to a file:// cache, with the cache's signature
  * beside the uploader's (Nix keeps `Sig` lines in a sorted set, so they are sorted here too).
  */
-export function renderNarInfo(p: PathRecord, storeDir: string): string {
-  return serializeNarInfo(
+export function renderNarInfo(p: PathRecord, storeDir: string): Buffer {
+  // Records come memoised from the index, so rendering each once saves work per request.
+  const cached = rendered.get(p);
+  if (cached) return cached;
+  const text = serializeNarInfo(
     {
       storePath: `${storeDir}/${p.baseName}`,
       url: p.url,
@@ -23,4 +26,9 @@ export function renderNarInfo(p: PathRecord, storeDir: string): string {
     },
     storeDir,
   );
+  const bytes = Buffer.from(text);
+  rendered.set(p, bytes);
+  return bytes;
 }
+
+const rendered = new WeakMap<PathRecord, Buffer>();
