@@ -50,40 +50,46 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx): RetentionMetho
     async evict(cache, evictions, at, graceMs) {
       const done: EvictionRecord[] = [];
       const skipped: EvictionRecord[] = [];
-      for (const e of evictions) {
-        tx(() => {
-          const set = new Set(e.hashParts);
-          const referrers = q('SELECT referrer FROM refs WHERE cache = ? AND reference = ?');
-          for (const h of set) {
-            for (const r of referrers.all(cache, h) as Row[]) {
-              if (!set.has(r.referrer as string)) {
-                skipped.push(e);
-                return;
-              }
+      const one = (e: EvictionRecord) => {
+        const set = new Set(e.hashParts);
+        const referrers = q('SELECT referrer FROM refs WHERE cache = ? AND reference = ?');
+        for (const h of set) {
+          for (const r of referrers.all(cache, h) as Row[]) {
+            if (!set.has(r.referrer as string)) {
+              skipped.push(e);
+              return;
             }
           }
-          const files = new Set<string>();
-          for (const h of set) {
-            const row = q('SELECT file_hash FROM paths WHERE cache = ? AND hash_part = ?').get(
-              cache,
-              h,
-            ) as Row | undefined;
-            if (row) files.add(row.file_hash as string);
-            q('DELETE FROM paths WHERE cache = ? AND hash_part = ?').run(cache, h);
-            q('DELETE FROM refs WHERE cache = ? AND referrer = ?').run(cache, h);
-          }
-          for (const f of files) {
-            if (q('SELECT 1 FROM paths WHERE cache = ? AND file_hash = ?').get(cache, f)) continue;
-            q(
-              `INSERT INTO nar_deletions (cache, file_hash, delete_after) VALUES (?, ?, ?)
-               ON CONFLICT DO UPDATE SET delete_after = excluded.delete_after`,
-            ).run(cache, f, at + graceMs);
-          }
-          q(
-            'INSERT INTO evictions (cache, base_name, tier, bytes, paths, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          ).run(cache, e.root, e.tier, e.bytes, set.size, e.reason, at);
-          done.push(e);
+        }
+        const files = new Set<string>();
+        const fileOf = q('SELECT file_hash FROM paths WHERE cache = ? AND hash_part = ?');
+        const delPath = q('DELETE FROM paths WHERE cache = ? AND hash_part = ?');
+        const delRefs = q('DELETE FROM refs WHERE cache = ? AND referrer = ?');
+        for (const h of set) {
+          const row = fileOf.get(cache, h) as Row | undefined;
+          if (row) files.add(row.file_hash as string);
+          delPath.run(cache, h);
+          delRefs.run(cache, h);
+        }
+        const used = q('SELECT 1 FROM paths WHERE cache = ? AND file_hash = ?');
+        const schedule = q(
+          `INSERT INTO nar_deletions (cache, file_hash, delete_after) VALUES (?, ?, ?)
+           ON CONFLICT DO UPDATE SET delete_after = excluded.delete_after`,
+        );
+        for (const f of files) if (!used.get(cache, f)) schedule.run(cache, f, at + graceMs);
+        q(
+          'INSERT INTO evictions (cache, base_name, tier, bytes, paths, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(cache, e.root, e.tier, e.bytes, set.size, e.reason, at);
+        done.push(e);
+      };
+      // Each eviction is checked and applied atomically; batches of them share a
+      // transaction, and the event loop gets a turn between batches so narinfo requests
+      // keep being answered while a large collection runs.
+      for (let i = 0; i < evictions.length; i += 50) {
+        tx(() => {
+          for (const e of evictions.slice(i, i + 50)) one(e);
         });
+        await new Promise((resolve) => setImmediate(resolve));
       }
       return { done, skipped };
     },

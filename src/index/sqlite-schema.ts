@@ -106,4 +106,8 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (cache, minute)
   ) WITHOUT ROWID;
   `,
+  // Eviction deletes a path's outgoing references by referrer.
+  `
+  CREATE INDEX refs_by_referrer ON refs(cache, referrer);
+  `,
 ];
