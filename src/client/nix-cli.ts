@@ -19,7 +19,20 @@ export function nixBin(name: string, env: NodeJS.ProcessEnv = process.env): stri
  * Runs a Nix command to completion and returns its stdout. A failure becomes a ClientError
  * carrying Nix's last error line, so the CLI can print one clear line.
  */
-export function runNix(cmd: string, args: string[], opts: NixRunOptions = {}): Promise<string> {
+export async function runNix(
+  cmd: string,
+  args: string[],
+  opts: NixRunOptions = {},
+): Promise<string> {
+  return (await runNixWithOutput(cmd, args, opts)).stdout;
+}
+
+/** Like runNix, keeping stderr too (Nix prints dry-run summaries there). */
+export function runNixWithOutput(
+  cmd: string,
+  args: string[],
+  opts: NixRunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   const full = [...args];
   if (opts.store) full.push('--store', opts.store);
   for (const [k, v] of Object.entries(opts.options ?? {})) full.push('--option', k, v);
@@ -40,7 +53,7 @@ export function runNix(cmd: string, args: string[], opts: NixRunOptions = {}): P
       reject(new ClientError(`cannot run ${cmd}: ${e.message} (is Nix installed?)`)),
     );
     child.on('close', (code) => {
-      if (code === 0) return resolve(out);
+      if (code === 0) return resolve({ stdout: out, stderr: err });
       const last =
         err
           .trim()
