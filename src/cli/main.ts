@@ -14,6 +14,7 @@ const main = defineCommand({
     cache: () => import('./commands/cache.ts').then((m) => m.default),
     token: () => import('./commands/token.ts').then((m) => m.default),
     push: () => import('./commands/push.ts').then((m) => m.default),
+    use: () => import('./commands/use.ts').then((m) => m.default),
     pull: () => import('./commands/pull.ts').then((m) => m.default),
     pin: () => import('./commands/pin.ts').then((m) => m.default),
     gc: () => import('./commands/gc.ts').then((m) => m.default),
