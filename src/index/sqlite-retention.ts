@@ -20,7 +20,11 @@ type RetentionMethods = Pick<
 >;
 
 /** The retention half of the SQLite index. */
-export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx): RetentionMethods {
+/**
+ * `q` clears the read memo on writes; `counters` does not, for writes to use counts and
+ * traffic, which no memoised record holds.
+ */
+export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): RetentionMethods {
   return {
     async retentionView(cache) {
       const rows = q(
@@ -106,11 +110,11 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx): RetentionMetho
 
     async recordUse(cache, hashParts, fileHashes, at) {
       tx(() => {
-        const byHash = q(
+        const byHash = counters(
           'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND hash_part = ?',
         );
         for (const h of hashParts) byHash.run(at, cache, h);
-        const byFile = q(
+        const byFile = counters(
           'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND file_hash = ?',
         );
         for (const f of fileHashes) byFile.run(at, cache, f);
@@ -118,7 +122,7 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx): RetentionMetho
     },
 
     async recordTraffic(cache, minute, t) {
-      q(
+      counters(
         `INSERT INTO traffic (cache, minute, hits, misses, bytes_out) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (cache, minute) DO UPDATE SET hits = hits + excluded.hits,
            misses = misses + excluded.misses, bytes_out = bytes_out + excluded.bytes_out`,

@@ -98,11 +98,18 @@ export function openSqliteIndex(file: string): MetadataIndex {
   const memo = new Map<string, unknown>();
   const versionStmt = db.prepare('PRAGMA data_version');
   let version = -1;
+  let checkedAt = 0;
   const memoised = <T>(key: string, read: () => T): T => {
-    const v = (versionStmt.get() as { data_version: number }).data_version;
-    if (v !== version) {
-      version = v;
-      memo.clear();
+    // Asking SQLite for data_version costs as much as the lookup it saves, so it is asked
+    // at most once a millisecond: another process's write is seen within that.
+    const now = performance.now();
+    if (now - checkedAt >= 1) {
+      checkedAt = now;
+      const v = (versionStmt.get() as { data_version: number }).data_version;
+      if (v !== version) {
+        version = v;
+        memo.clear();
+      }
     }
     if (memo.has(key)) return memo.get(key) as T;
     if (memo.size >= 100_000) memo.clear();
@@ -137,7 +144,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
   };
 
   return {
-    ...sqliteRetention(db, q, tx),
+    ...sqliteRetention(db, q, tx, prepare),
     async close() {
       db.close();
     },

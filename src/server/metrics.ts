@@ -6,7 +6,7 @@ interface Family {
 }
 
 const escapeLabel = (v: string) =>
-  v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  !/["\\\n]/.test(v) ? v : v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 export class Metrics {
   private readonly families = new Map<string, Family>();
