@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { constants, createZstdCompress } from 'node:zlib';
-import { parseHash, serializeNarInfo } from '../../nix/index.ts';
+import { dumpPath, parseHash, serializeNarInfo } from '../../nix/index.ts';
 import { ClientError } from '../errors.ts';
 import { messageOf, send, withRetries } from '../http.ts';
 import { nixBin } from '../nix-cli.ts';
@@ -55,24 +55,8 @@ export async function uploadNar(
   onBytes: (n: number) => void,
 ): Promise<UploadedNar> {
   return withRetries(`uploading ${info.path}`, async () => {
-    const args = ['store', 'dump-path', info.path];
-    if (t.store) args.push('--store', t.store);
-    const dump = spawn(nixBin('nix'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    dump.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const dumpFailed = new Promise<never>((_, reject) => {
-      dump.on('close', (code) => {
-        if (code !== 0)
-          reject(
-            new ClientError(
-              `cannot read ${info.path} from the local store: ${stderr.trim().split('\n').pop()}`,
-            ),
-          );
-      });
-    });
-    dumpFailed.catch(() => {});
+    const source = narSource(t, info.path);
+    const dumpFailed = source.failed;
     const zstd = createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: 3 } });
     let sent = 0;
     const counter = new Transform({
@@ -83,7 +67,7 @@ export async function uploadNar(
       },
     });
     const body = new PassThrough();
-    dump.stdout.pipe(zstd).pipe(counter).pipe(body);
+    source.stream.pipe(zstd).pipe(counter).pipe(body);
     zstd.on('error', (err) => body.destroy(err));
     try {
       const res = await Promise.race([
@@ -105,9 +89,44 @@ export async function uploadNar(
       onBytes(-sent);
       throw err;
     } finally {
-      if (dump.exitCode === null) dump.kill();
+      source.stop();
     }
   });
+}
+
+/**
+ * The NAR of a store path: serialised here from the store's files when the store is a
+ * directory (the default, or a chroot store `--store /dir`), which spares a process per
+ * path; through `nix store dump-path` for any other store URL.
+ */
+function narSource(
+  t: Target,
+  path: string,
+): { stream: Readable; failed: Promise<never>; stop(): void } {
+  const cannot = (why: string) =>
+    new ClientError(`cannot read ${path} from the local store: ${why}`);
+  if (!t.store || t.store.startsWith('/')) {
+    const stream = dumpPath(t.store ? `${t.store}${path}` : path);
+    const failed = new Promise<never>((_, reject) =>
+      stream.once('error', (err) => reject(cannot(err.message))),
+    );
+    failed.catch(() => {});
+    return { stream, failed, stop: () => stream.destroy() };
+  }
+  const dump = spawn(nixBin('nix'), ['store', 'dump-path', path, '--store', t.store], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  dump.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const failed = new Promise<never>((_, reject) => {
+    dump.on('close', (code) => {
+      if (code !== 0) reject(cannot(stderr.trim().split('\n').pop() ?? `exit ${code}`));
+    });
+  });
+  failed.catch(() => {});
+  return { stream: dump.stdout, failed, stop: () => void (dump.exitCode === null && dump.kill()) };
 }
 
 /** Writes the path's narinfo, as Nix itself would, after its NAR is on the server. */
