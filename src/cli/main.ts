@@ -17,6 +17,7 @@ const main = defineCommand({
     use: () => import('./commands/use.ts').then((m) => m.default),
     pull: () => import('./commands/pull.ts').then((m) => m.default),
     pin: () => import('./commands/pin.ts').then((m) => m.default),
+    dashboard: () => import('./commands/dashboard.ts').then((m) => m.default),
     gc: () => import('./commands/gc.ts').then((m) => m.default),
     stats: () => import('./commands/stats.ts').then((m) => m.default),
     'watch-store': () => import('./commands/watch-store.ts').then((m) => m.default),

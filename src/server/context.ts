@@ -4,6 +4,7 @@ import type { CacheRecord, MetadataIndex, Scope, TokenRecord } from '../index/in
 import type { Usage } from '../retention/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
+import type { Sessions } from '../web/index.ts';
 import type { Metrics } from './metrics.ts';
 
 /** What the server is built from; tests pass their own. */
@@ -14,6 +15,7 @@ export interface Deps {
   logger: Logger;
   metrics: Metrics;
   usage: Usage;
+  sessions: Sessions;
   now: () => number;
 }
 

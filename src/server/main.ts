@@ -5,6 +5,7 @@ import { openIndex } from '../index/index.ts';
 import { planCache, runPlan, sweepNars, Usage } from '../retention/index.ts';
 import { createStorage } from '../storage/index.ts';
 import { createLogger } from '../util/log.ts';
+import { Sessions } from '../web/index.ts';
 import { createServer } from './app.ts';
 import { type Bootstrapped, bootstrap } from './bootstrap.ts';
 import type { Deps } from './context.ts';
@@ -26,6 +27,7 @@ export function createDeps(config: Config): Deps {
     logger: createLogger(config.logLevel),
     metrics: new Metrics(),
     usage: new Usage(index, Date.now),
+    sessions: new Sessions(),
     now: Date.now,
   };
 }

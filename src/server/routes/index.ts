@@ -3,9 +3,11 @@ import createCache from './create-cache.ts';
 import createToken from './create-token.ts';
 import deleteCache from './delete-cache.ts';
 import getCache from './get-cache.ts';
+import getDashboard from './get-dashboard.ts';
 import getHealth from './get-health.ts';
 import getListing from './get-listing.ts';
 import getLog from './get-log.ts';
+import getLogin from './get-login.ts';
 import getMetrics from './get-metrics.ts';
 import getNar from './get-nar.ts';
 import getNarinfo from './get-narinfo.ts';
@@ -15,7 +17,9 @@ import getRoots from './get-roots.ts';
 import getStats from './get-stats.ts';
 import listCaches from './list-caches.ts';
 import listTokens from './list-tokens.ts';
+import postDashboardLink from './post-dashboard-link.ts';
 import postGc from './post-gc.ts';
+import postLogin from './post-login.ts';
 import postMissing from './post-missing.ts';
 import postNar from './post-nar.ts';
 import postPin from './post-pin.ts';
@@ -51,6 +55,10 @@ const table = {
   postMissing,
   postNar,
   getMetrics,
+  getDashboard,
+  getLogin,
+  postLogin,
+  postDashboardLink,
   getStats,
   getRoots,
   postGc,

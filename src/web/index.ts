@@ -1,0 +1,2 @@
+export { renderDashboard } from './render.ts';
+export { Sessions, sessionCookie } from './sessions.ts';
