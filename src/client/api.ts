@@ -2,11 +2,31 @@ import { ClientError } from './errors.ts';
 import { messageOf, send, withRetries } from './http.ts';
 import type { ServerSettings } from './settings.ts';
 
+export interface CacheInfo {
+  name: string;
+  url: string;
+  publicKey: string;
+  public: boolean;
+  storeDir: string;
+}
+
 /** A small client for larder's management API; transient failures are retried. */
 export class Api {
   readonly settings: ServerSettings;
   constructor(settings: ServerSettings) {
     this.settings = settings;
+  }
+
+  /** A cache's public description; a 404 becomes "unknown cache". */
+  async cache(name: string): Promise<CacheInfo> {
+    try {
+      return await this.request<CacheInfo>('GET', `/_api/v1/caches/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof ClientError && err.status === 404) {
+        throw new ClientError(`unknown cache ${name} on ${this.settings.server}`, { status: 404 });
+      }
+      throw err;
+    }
   }
 
   /** Sends a JSON request; a non-2xx answer becomes a ClientError carrying the server's message. */

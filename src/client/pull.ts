@@ -60,16 +60,7 @@ export function parseDryRun(stderr: string): {
  */
 export async function pull(settings: ServerSettings, opts: PullOptions): Promise<PullSummary> {
   const api = new Api(settings);
-  const cache = await api
-    .request<{ url: string; publicKey: string; storeDir: string }>(
-      'GET',
-      `/_api/v1/caches/${encodeURIComponent(opts.cache)}`,
-    )
-    .catch((err) => {
-      if (err instanceof ClientError && err.status === 404)
-        throw new ClientError(`unknown cache ${opts.cache} on ${settings.server}`);
-      throw err;
-    });
+  const cache = await api.cache(opts.cache);
   const paths = await resolveInstallables(opts.installables, {
     store: opts.store,
     storeDir: cache.storeDir,

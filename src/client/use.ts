@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Api } from './api.ts';
-import { ClientError } from './errors.ts';
 import { runNix } from './nix-cli.ts';
 import {
   addToList,
@@ -65,16 +64,7 @@ export async function planUse(
   env: NodeJS.ProcessEnv = process.env,
   nix?: NixSettings,
 ): Promise<UsePlan> {
-  const cache = await new Api(settings)
-    .request<{ url: string; publicKey: string; public: boolean }>(
-      'GET',
-      `/_api/v1/caches/${encodeURIComponent(cacheName)}`,
-    )
-    .catch((err) => {
-      if (err instanceof ClientError && err.status === 404)
-        throw new ClientError(`unknown cache ${cacheName} on ${settings.server}`);
-      throw err;
-    });
+  const cache = await new Api(settings).cache(cacheName);
   const dir = userNixDir(env);
   const confFile = join(dir, 'nix.conf');
   const conf = read(confFile);

@@ -1,22 +1,7 @@
-/** One path of a cache as the retention planner sees it. */
-export interface RetainedPath {
-  hashPart: string;
-  /** `<hash>-<name>`; rules match the name after the hash. */
-  baseName: string;
-  /** Hash parts of the references (self-references allowed, ignored). */
-  references: string[];
-  /** Stored (compressed) bytes this path's NAR takes in the cache. */
-  bytes: number;
-  /** Tier set explicitly (push --tier, pin), if any. */
-  tier: number | undefined;
-  /** Pinned paths are roots even when something references them. */
-  pinned: boolean;
-  buildSeconds: number | undefined;
-  createdAt: number;
-  lastAccess: number | undefined;
-  /** Downloads and liveness touches. */
-  hits: number;
-}
+import type { RetentionRow } from '../index/index.ts';
+
+/** One path of a cache as the retention planner sees it: the index's retention row. */
+export type RetainedPath = RetentionRow;
 
 /** A `[[cache.<name>.rule]]`: the first rule matching a new root gives its tier. */
 export interface TierRule {

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runLarder } from '../helpers/cli.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
 import { type ServerProcess, spawnServer } from '../helpers/process-server.ts';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'larder.js');
 
 describe('larder pull with real Nix', { skip: requireNix() }, () => {
   let server: ServerProcess;
   let nix: NixEnv;
   let root: string;
   const larder = (args: string[]) =>
-    new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        { env: { ...nix.env, LARDER_SERVER: server.url, LARDER_TOKEN: server.adminToken } },
-        (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
-      );
-    });
+    runLarder(args, { ...nix.env, LARDER_SERVER: server.url, LARDER_TOKEN: server.adminToken });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'larder-pull-'));

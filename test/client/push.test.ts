@@ -6,29 +6,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BIN, runLarder } from '../helpers/cli.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
 import { type ServerProcess, spawnServer } from '../helpers/process-server.ts';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'larder.js');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
 describe('larder push and watch-store with real Nix', { skip: requireNix() }, () => {
   let server: ServerProcess;
   let nix: NixEnv;
   let root: string;
-  const larder = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        { env: { ...nix.env, LARDER_SERVER: server.url, LARDER_TOKEN: server.adminToken, ...env } },
-        (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
-      );
+  const larder = (args: string[], env: Record<string, string> = {}) =>
+    runLarder(args, {
+      ...nix.env,
+      LARDER_SERVER: server.url,
+      LARDER_TOKEN: server.adminToken,
+      ...env,
     });
   /** A diamond with a chain: top -> (left, right) -> base, each with some data. */
   const graph = (salt: string) => {

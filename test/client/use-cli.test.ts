@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addToList, substituterTrusted, upsertNetrc } from '../../src/client/nix-config.ts';
+import { runLarder } from '../helpers/cli.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
 import { type ServerProcess, spawnServer } from '../helpers/process-server.ts';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'larder.js');
 
 describe('nix.conf and netrc editing', () => {
   it('adds to list settings without touching other lines, once', () => {
@@ -69,21 +67,12 @@ describe('larder use with real Nix', { skip: requireNix() }, () => {
   let nix: NixEnv;
   let root: string;
   const larder = (args: string[], home: string) =>
-    new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: {
-            ...nix.env,
-            HOME: home,
-            XDG_CONFIG_HOME: join(home, '.config'),
-            LARDER_SERVER: server.url,
-            LARDER_TOKEN: server.adminToken,
-          },
-        },
-        (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
-      );
+    runLarder(args, {
+      ...nix.env,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      LARDER_SERVER: server.url,
+      LARDER_TOKEN: server.adminToken,
     });
 
   before(async () => {

@@ -41,16 +41,7 @@ export interface PushSummary {
 export async function push(settings: ServerSettings, opts: PushOptions): Promise<PushSummary> {
   const started = Date.now();
   const api = new Api(settings);
-  const cache = await api
-    .request<{ name: string; storeDir: string }>(
-      'GET',
-      `/_api/v1/caches/${encodeURIComponent(opts.cache)}`,
-    )
-    .catch((err) => {
-      if (err instanceof ClientError && err.status === 404)
-        throw new ClientError(`unknown cache ${opts.cache} on ${settings.server}`);
-      throw err;
-    });
+  const cache = await api.cache(opts.cache);
   const storeDir = cache.storeDir;
   const roots = await resolveInstallables(opts.installables, {
     store: opts.store,
