@@ -13,6 +13,7 @@ const main = defineCommand({
     login: () => import('./commands/login.ts').then((m) => m.default),
     cache: () => import('./commands/cache.ts').then((m) => m.default),
     token: () => import('./commands/token.ts').then((m) => m.default),
+    lint: () => import('./commands/lint.ts').then((m) => m.default),
     push: () => import('./commands/push.ts').then((m) => m.default),
     use: () => import('./commands/use.ts').then((m) => m.default),
     pull: () => import('./commands/pull.ts').then((m) => m.default),
