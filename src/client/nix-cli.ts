@@ -33,7 +33,9 @@ export function runNixWithOutput(
   args: string[],
   opts: NixRunOptions = {},
 ): Promise<{ stdout: string; stderr: string }> {
-  const full = [...args];
+  // `nix path-info`, `nix store …` need nix-command, which a stock Nix 2.8 leaves off.
+  const full =
+    cmd === 'nix' ? ['--extra-experimental-features', 'nix-command', ...args] : [...args];
   if (opts.store) full.push('--store', opts.store);
   for (const [k, v] of Object.entries(opts.options ?? {})) full.push('--option', k, v);
   return new Promise((resolve, reject) => {

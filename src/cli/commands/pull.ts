@@ -33,11 +33,13 @@ export default defineCommand({
       installables,
       tiers,
       store: args.store,
+      progress: Boolean(process.stderr.isTTY) && !args.json,
     });
+    const closure = s.fetched + s.alreadyPresent;
     output(args.json, s, () =>
       s.fetched === 0
-        ? `all ${s.requested} requested path(s) were already in the local store`
-        : `fetched ${s.fetched} path(s) from ${s.cache} (${formatSize(s.downloadBytes)} download, ${formatSize(s.unpackedBytes)} unpacked); ${s.alreadyPresent} of ${s.requested} requested were already here`,
+        ? `nothing to fetch: all ${closure} paths of the closure are already in the store`
+        : `fetched ${s.fetched} paths from ${s.cache} (${formatSize(s.downloadBytes)} download, ${formatSize(s.unpackedBytes)} unpacked); ${s.alreadyPresent} of ${closure} were already in the store`,
     );
   },
 });

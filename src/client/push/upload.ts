@@ -113,9 +113,21 @@ function narSource(
     failed.catch(() => {});
     return { stream, failed, stop: () => stream.destroy() };
   }
-  const dump = spawn(nixBin('nix'), ['store', 'dump-path', path, '--store', t.store], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const dump = spawn(
+    nixBin('nix'),
+    [
+      '--extra-experimental-features',
+      'nix-command',
+      'store',
+      'dump-path',
+      path,
+      '--store',
+      t.store,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   dump.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
