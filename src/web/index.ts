@@ -1,2 +1,6 @@
+export { sessionCookie, setSessionCookie } from './cookie.ts';
 export { renderDashboard } from './render.ts';
-export { Sessions, sessionCookie } from './sessions.ts';
+export { fromThisSite, noticeFor, PAGE_HEADERS, redirectHome } from './respond.ts';
+export { Sessions } from './sessions.ts';
+export type { CacheView, Stats } from './types.ts';
+export { viewerGrants } from './viewer.ts';

@@ -1,10 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import type { Grant } from '../index/index.ts';
+import { createHash, randomBytes } from 'node:crypto';
+
+const CODE_MS = 5 * 60_000;
+const SESSION_MS = 12 * 3_600_000;
 
 interface Entry {
-  grants: Grant[];
+  /** The token that signed in; looked up on every page so a revocation ends its sessions. */
+  tokenId: string;
   expires: number;
 }
+
+// Keys are sha256 of the secret, as tokens are stored: the maps never hold a usable secret.
+const key = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const secret = () => randomBytes(24).toString('base64url');
 
 /**
  * Dashboard sign-in: one-time codes (5 minutes, usable once) that become browser sessions
@@ -15,36 +22,44 @@ export class Sessions {
   private readonly codes = new Map<string, Entry>();
   private readonly sessions = new Map<string, Entry>();
 
-  /** A one-time sign-in code carrying the grants of the token that asked for it. */
-  newCode(grants: Grant[], now: number): string {
-    const code = randomBytes(24).toString('base64url');
-    this.codes.set(code, { grants, expires: now + 5 * 60_000 });
+  /** A one-time sign-in code for the token that asked for it. */
+  newCode(tokenId: string, now: number): string {
+    prune(this.codes, now);
+    const code = secret();
+    this.codes.set(key(code), { tokenId, expires: now + CODE_MS });
     return code;
   }
 
   /** Trades a code for a session id; undefined when unknown, used or expired. */
   redeem(code: string, now: number): string | undefined {
-    const entry = this.codes.get(code);
-    this.codes.delete(code);
-    if (!entry || entry.expires < now) return undefined;
-    return this.open(entry.grants, now);
+    const k = key(code);
+    const entry = this.codes.get(k);
+    this.codes.delete(k);
+    if (!entry || entry.expires <= now) return undefined;
+    return this.open(entry.tokenId, now);
   }
 
-  /** A session for grants already checked (a pasted token). */
-  open(grants: Grant[], now: number): string {
-    const id = randomBytes(24).toString('base64url');
-    this.sessions.set(id, { grants, expires: now + 12 * 3_600_000 });
+  /** A session for a token already checked (a pasted token). */
+  open(tokenId: string, now: number): string {
+    prune(this.sessions, now);
+    const id = secret();
+    this.sessions.set(key(id), { tokenId, expires: now + SESSION_MS });
     return id;
   }
 
-  grantsOf(id: string | undefined, now: number): Grant[] | undefined {
-    const s = id ? this.sessions.get(id) : undefined;
-    if (!s || s.expires < now) return undefined;
-    return s.grants;
+  /** The token behind a live session, or undefined. */
+  tokenOf(id: string | undefined, now: number): string | undefined {
+    const s = id ? this.sessions.get(key(id)) : undefined;
+    return s && s.expires > now ? s.tokenId : undefined;
+  }
+
+  /** Signs a session out. */
+  end(id: string | undefined): void {
+    if (id) this.sessions.delete(key(id));
   }
 }
 
-/** The session id from a Cookie header. */
-export function sessionCookie(header: string | undefined): string | undefined {
-  return /(?:^|;\s*)larder_session=([A-Za-z0-9_-]+)/.exec(header ?? '')?.[1];
+/** Drops expired entries, so codes nobody redeemed do not pile up. */
+function prune(map: Map<string, Entry>, now: number): void {
+  for (const [k, e] of map) if (e.expires <= now) map.delete(k);
 }

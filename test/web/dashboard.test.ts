@@ -1,145 +1,146 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { authed, startServer, type TestServer } from '../helpers/server.ts';
-import { makeUpload, type Upload } from '../helpers/upload.ts';
+import { runLarder } from '../helpers/cli.ts';
+import { type Fixture, startFixture } from './fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const cookieOf = (r: Response) => (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
-function browserSkip(): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  if (process.env.LARDER_REQUIRE_BROWSER === '1')
-    throw new Error(`LARDER_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-  return 'chromium is not installed';
-}
-
-describe('dashboard', () => {
-  let s: TestServer;
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(
-      `${s.url}${path}`,
-      authed(s.adminToken, { method, body: body === undefined ? undefined : JSON.stringify(body) }),
-    );
-  const push = async (cache: string, u: Upload, headers: Record<string, string> = {}) => {
-    await fetch(
-      `${s.url}/${cache}/nar/${u.fileName}`,
-      authed(s.adminToken, { method: 'PUT', body: u.file }),
-    );
-    const r = await fetch(
-      `${s.url}/${cache}/${u.hashPart}.narinfo`,
-      authed(s.adminToken, { method: 'PUT', body: u.narinfo(), headers }),
-    );
-    assert.equal(r.status, 201);
+describe('dashboard over HTTP', () => {
+  let f: Fixture;
+  const page = async (cookie = '', path = '/') => {
+    const r = await fetch(`${f.s.url}${path}`, { headers: cookie ? { cookie } : {} });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+    return r.text();
   };
-  const link = async () =>
-    ((await (await api('POST', '/_api/v1/dashboard/link')).json()) as { url: string }).url;
+  const signIn = async (url: string) => {
+    const r = await fetch(url, { redirect: 'manual' });
+    assert.equal(r.status, 303);
+    return r;
+  };
+  const postForm = (path: string, form: Record<string, string>, headers = {}) =>
+    fetch(`${f.s.url}${path}`, {
+      method: 'POST',
+      body: new URLSearchParams(form),
+      headers,
+      redirect: 'manual',
+    });
 
   before(async () => {
-    s = await startServer({ LARDER_UPLOAD_GRACE: '0s' });
-    assert.equal(
-      (await api('POST', '/_api/v1/caches', { name: 'community', public: true })).status,
-      201,
-    );
-    await push('community', await makeUpload('hello-2.12', randomBytes(20_000), 'none'));
-    assert.equal((await api('PATCH', '/_api/v1/caches/main', { quota: 400_000 })).status, 200);
-    await push('main', await makeUpload('python3-3.12.4', randomBytes(120_000), 'none'), {
-      'x-larder-tier': '1',
-      'x-larder-build-seconds': '5100',
-    });
-    await push('main', await makeUpload('rustc-1.80.0', randomBytes(90_000), 'none'), {
-      'x-larder-build-seconds': '2400',
-    });
-    await push('main', await makeUpload('ripgrep-14.1.0', randomBytes(60_000), 'none'), {
-      'x-larder-build-seconds': '45',
-    });
-    await push('main', await makeUpload('jq-1.7.1', randomBytes(30_000), 'none'), {
-      'x-larder-tier': '3',
-    });
-    await push('main', await makeUpload('k9s-0.32.5', randomBytes(140_000), 'none'), {
-      'x-larder-build-seconds': '90',
-    });
-    const hello = await makeUpload('absent', 'x');
-    for (let i = 0; i < 3; i++) await fetch(`${s.url}/community/${hello.hashPart}.narinfo`);
+    f = await startFixture();
   });
   after(async () => {
-    await s.close();
-    assert.deepEqual(s.errors, []);
+    await f.s.close();
+    assert.deepEqual(f.s.errors, []);
   });
 
-  it('shows public caches to anyone and private ones only after signing in', async () => {
-    const anon = await (await fetch(`${s.url}/`)).text();
-    assert.match(anon, /data-cache="community"/);
-    assert.doesNotMatch(anon, /data-cache="main"/);
-    const url = await link();
-    const first = await fetch(url, { redirect: 'manual' });
-    assert.equal(first.status, 303);
-    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    assert.match(cookie, /^larder_session=/);
-    assert.match(first.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
-    const signedIn = await (await fetch(`${s.url}/`, { headers: { cookie } })).text();
-    assert.match(signedIn, /data-cache="main"/);
-    assert.match(signedIn, /python3-3\.12\.4/);
-    const again = await fetch(url, { redirect: 'manual' });
-    assert.equal(again.headers.get('location'), '/?signin=failed', 'a link works once');
-    const bad = await (await fetch(`${s.url}/?signin=failed`)).text();
-    assert.match(bad, /not valid/);
+  it('shows public caches to anyone, with a sign-in form and no scripts allowed', async () => {
+    const r = await fetch(`${f.s.url}/`);
+    assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    const html = await r.text();
+    assert.match(html, /data-cache="community"/);
+    assert.match(html, /hello-2\.12/);
+    assert.doesNotMatch(html, /data-cache="main"/);
+    assert.doesNotMatch(html, /python3|nodejs/, 'nothing of the private cache leaks');
+    assert.match(html, /<form method="post" action="\/login">/);
   });
 
-  it('signs in with a pasted token, not with a wrong one', async () => {
-    const ok = await fetch(`${s.url}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: s.adminToken }),
-      redirect: 'manual',
+  it('signs in once with a one-time link; the session shows the private cache', async () => {
+    const url = await f.link();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/login\?code=[A-Za-z0-9_-]{32}$/);
+    const first = await signIn(url);
+    assert.equal(first.headers.get('location'), '/');
+    const setCookie = first.headers.get('set-cookie') ?? '';
+    assert.match(setCookie, /^larder_session=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\//);
+    assert.match(setCookie, /Max-Age=43200/);
+    const html = await page(cookieOf(first));
+    assert.match(html, /data-cache="main"/);
+    assert.match(html, /data-cache="community"/);
+    assert.match(html, /python3-3\.12\.4/);
+    assert.match(html, /of 781\.3 KiB quota/);
+    const again = await signIn(url);
+    assert.equal(again.headers.get('location'), '/?signin=link', 'a link works once');
+    assert.equal(again.headers.get('set-cookie'), null);
+  });
+
+  it('answers a bad code with a clear page, signed out', async () => {
+    const r = await fetch(`${f.s.url}/login?code=not-a-real-code`);
+    assert.equal(r.status, 200);
+    assert.equal(new URL(r.url).search, '?signin=link');
+    const html = await r.text();
+    assert.match(
+      html,
+      /role="alert">That sign-in link is not valid: a link works once, for 5 minutes/,
+    );
+    assert.doesNotMatch(html, /data-cache="main"/);
+    assert.match(await page('', '/login'), /sign-in link is not valid/, 'no code at all');
+    assert.doesNotMatch(await page('larder_session=forged'), /data-cache="main"/);
+    for (const odd of ['__proto__', 'toString', 'nonsense'])
+      assert.doesNotMatch(await page('', `/?signin=${odd}`), /role="alert"/, odd);
+  });
+
+  it('shows only what the signing token may pull, and forgets a revoked token', async () => {
+    const made = await f.api('POST', '/_api/v1/tokens', {
+      grants: [{ cache: 'community', scopes: ['pull'] }],
     });
-    assert.match(ok.headers.get('set-cookie') ?? '', /larder_session=/);
-    const wrong = await fetch(`${s.url}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: 'larder_nope' }),
-      redirect: 'manual',
+    const { token, id } = (await made.json()) as { token: string; id: string };
+    const cookie = cookieOf(await signIn(await f.link(token)));
+    assert.doesNotMatch(await page(cookie), /data-cache="main"/, 'community-only token');
+
+    const adminMade = await f.api('POST', '/_api/v1/tokens', {
+      grants: [{ cache: 'main', scopes: ['pull'] }],
     });
-    assert.equal(wrong.headers.get('location'), '/?signin=failed');
+    const reader = (await adminMade.json()) as { token: string; id: string };
+    const readerCookie = cookieOf(await signIn(await f.link(reader.token)));
+    assert.match(await page(readerCookie), /data-cache="main"/);
+    assert.equal((await f.api('DELETE', `/_api/v1/tokens/${reader.id}`)).status, 200);
+    const after = await page(readerCookie);
+    assert.doesNotMatch(after, /data-cache="main"/, 'revoking the token ends its sessions');
+    assert.match(after, /action="\/login"/);
+    assert.equal((await f.api('DELETE', `/_api/v1/tokens/${id}`)).status, 200);
+  });
+
+  it('signs in with a pasted token, not a wrong or cross-site one, and signs out', async () => {
+    const wrong = await postForm('/login', { token: 'larder_nope' });
+    assert.equal(wrong.headers.get('location'), '/?signin=token');
     assert.equal(wrong.headers.get('set-cookie'), null);
+    const forged = await postForm(
+      '/login',
+      { token: f.s.adminToken },
+      { 'sec-fetch-site': 'cross-site' },
+    );
+    assert.equal(forged.headers.get('location'), '/?signin=cross-site');
+    assert.equal(forged.headers.get('set-cookie'), null);
+
+    const ok = await postForm(
+      '/login',
+      { token: f.s.adminToken },
+      { 'sec-fetch-site': 'same-origin' },
+    );
+    assert.equal(ok.headers.get('location'), '/');
+    const cookie = cookieOf(ok);
+    assert.match(await page(cookie), /data-cache="main"/);
+    const out = await fetch(`${f.s.url}/logout`, {
+      method: 'POST',
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    assert.equal(out.headers.get('location'), '/?signin=out');
+    assert.match(out.headers.get('set-cookie') ?? '', /^larder_session=; .*Max-Age=0/);
+    assert.doesNotMatch(await page(cookie), /data-cache="main"/, 'the session is gone');
   });
 
-  it('reads at a glance in a real browser', { skip: browserSkip() }, async () => {
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'larder-chromium-'));
-    // launch() gives Chromium a fresh temporary profile of its own; `profile` holds the screenshot.
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+  it('larder dashboard prints a link that signs in', async () => {
+    const run = await runLarder(['dashboard'], {
+      PATH: process.env.PATH,
+      LARDER_SERVER: f.s.url,
+      LARDER_TOKEN: f.s.adminToken,
+      HOME: '/nonexistent',
     });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      await page.goto(await link());
-      const main = page.locator('[data-cache="main"]');
-      await main.waitFor();
-      const text = await main.innerText();
-      assert.match(text, /tier 1 .*KiB/);
-      assert.match(text, /quota/);
-      assert.match(text, /Next to be evicted/i);
-      const next = await main.locator('section', { hasText: 'Next to be evicted' }).innerText();
-      assert.match(next, /jq-1\.7\.1|k9s|ripgrep/);
-      assert.doesNotMatch(next, /python3/, 'tier 1 is never next to go');
-      assert.equal((await page.locator('.bar .t1').count()) >= 1, true);
-      const shot = join(process.env.LARDER_SCREENSHOT_DIR ?? profile, 'dashboard.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      assert.ok(existsSync(shot));
-    } finally {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    assert.equal(run.code, 0, run.err);
+    const url = /^(http\S+)$/m.exec(run.out)?.[1];
+    assert.ok(url, run.out);
+    assert.match(run.out, /valid once, for 5 minutes/);
+    assert.match(await page(cookieOf(await signIn(url))), /data-cache="main"/);
   });
 });

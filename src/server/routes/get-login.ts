@@ -1,25 +1,18 @@
+import { redirectHome, sessionCookie } from '../../web/index.ts';
+import { baseUrl } from '../api-helpers.ts';
 import { defineRoute } from '../context.ts';
 
-/** Opens a one-time link: sets the session cookie and goes to the dashboard. */
+/** Opens a one-time link (`larder dashboard`): sets the session cookie and goes to `/`. */
 export default defineRoute({
   methods: ['GET'],
   pattern: /^\/login$/,
   access: { kind: 'anyone' },
   async handle(ctx) {
-    const session = ctx.deps.sessions.redeem(ctx.query.get('code') ?? '', ctx.deps.now());
-    signIn(ctx.res, session);
+    const { sessions } = ctx.deps;
+    const session = sessions.redeem(ctx.query.get('code') ?? '', ctx.deps.now());
+    const secure = baseUrl(ctx).startsWith('https:');
+    if (!session) return redirectHome(ctx.res, { notice: 'link' }, secure);
+    sessions.end(sessionCookie(ctx.req.headers.cookie));
+    redirectHome(ctx.res, { session }, secure);
   },
 });
-
-/** Redirects to `/` with a session cookie, or with a note that signing in failed. */
-export function signIn(res: import('node:http').ServerResponse, session: string | undefined): void {
-  const headers: Record<string, string> = {
-    location: session ? '/' : '/?signin=failed',
-    'content-length': '0',
-  };
-  if (session)
-    headers['set-cookie'] =
-      `larder_session=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`;
-  res.writeHead(303, headers);
-  res.end();
-}

@@ -2,6 +2,7 @@ import type { Route } from '../context.ts';
 import createCache from './create-cache.ts';
 import createToken from './create-token.ts';
 import deleteCache from './delete-cache.ts';
+import deleteSession from './delete-session.ts';
 import getCache from './get-cache.ts';
 import getDashboard from './get-dashboard.ts';
 import getHealth from './get-health.ts';
@@ -58,6 +59,7 @@ const table = {
   getDashboard,
   getLogin,
   postLogin,
+  deleteSession,
   postDashboardLink,
   getStats,
   getRoots,
