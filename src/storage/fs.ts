@@ -33,16 +33,14 @@ export function createFsStore(root: string): BlobStore {
         throw new StorageError(`cannot read ${key}`, { cause: err });
       }
       const { size } = await handle.stat();
+      // The stream owns the handle (autoClose): it is closed on end, error and destroy alike.
       const stream = createReadStream('', {
-        fd: handle.fd,
-        autoClose: false,
+        fd: handle,
         start: opts.start,
         end: opts.end,
         signal: opts.signal,
         highWaterMark: 256 * 1024,
       });
-      const close = () => void handle.close().catch(() => {});
-      stream.once('close', close);
       return { stream, size };
     },
 
