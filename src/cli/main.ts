@@ -22,6 +22,9 @@ const main = defineCommand({
     gc: () => import('./commands/gc.ts').then((m) => m.default),
     stats: () => import('./commands/stats.ts').then((m) => m.default),
     'watch-store': () => import('./commands/watch-store.ts').then((m) => m.default),
+    profile: () => import('./commands/profile.ts').then((m) => m.default),
+    plan: () => import('./commands/plan.ts').then((m) => m.default),
+    build: () => import('./commands/build.ts').then((m) => m.default),
   },
 });
 

@@ -22,6 +22,9 @@ export default defineRoute({
         path: `${ctx.deps.config.storeDir}/${r.baseName}`,
         tier: r.tier,
         closureBytes: r.closureBytes,
+        // Recorded build seconds (from `larder build` or `push --build-seconds`), else estimated.
+        rebuildSeconds: Number(r.rebuildSeconds.toFixed(1)),
+        rebuildEstimated: r.rebuildEstimated,
       }));
     sendJson(ctx.res, 200, { roots });
   },
