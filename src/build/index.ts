@@ -13,4 +13,12 @@ export {
 export { ProgressView } from './progress.ts';
 export { renderPlan, renderReport } from './report.ts';
 export { type RunReport, runPlan } from './runner.ts';
-export { criticalPaths, type Job, lowerBound, pickStarts, simulate } from './schedule.ts';
+export {
+  type Candidate,
+  candidatesOf,
+  criticalPaths,
+  type Job,
+  lowerBound,
+  pickStarts,
+  simulate,
+} from './schedule.ts';

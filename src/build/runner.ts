@@ -7,6 +7,7 @@ import { TreeMonitor, type TreeUsage } from './monitor.ts';
 import { jobsOf, type Plan, type PlannedBuild } from './plan.ts';
 import type { Profile } from './profile.ts';
 import {
+  candidatesOf,
   criticalPaths,
   type Job,
   lowerBound,
@@ -364,22 +365,18 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         }
       }
       const t = now();
-      const ready = [...pending.values()]
-        .filter(
-          (p) =>
-            p.build.deps.every((d) => done.has(d) || !jobs.has(d)) &&
-            (!p.build.needsFetch || fetchDone),
-        )
-        .sort((a, b) => (cp.get(b.build.drv) ?? 0) - (cp.get(a.build.drv) ?? 0));
       const live: Running[] = [...running.values()].map((r) => ({
         id: r.drv,
         memory: r.estimate.memory,
+        // A build past its estimate is expected to end soon, not to have ended.
         end: Math.max(t + 1, r.start + r.estimate.seconds),
         alone: r.alone,
       }));
-      const byId = new Map(ready.map((p) => [p.build.drv, p]));
-      const starts = pickStarts(
-        ready.map((p) => ({
+      const ends = new Map(live.map((r) => [r.id, r.end]));
+      const waiting = [...pending.values()].filter((p) => !p.build.needsFetch || fetchDone);
+      const byId = new Map(waiting.map((p) => [p.build.drv, p]));
+      const candidates = candidatesOf(
+        waiting.map((p) => ({
           id: p.build.drv,
           deps: p.build.deps,
           memory: p.alone
@@ -387,6 +384,13 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
             : Math.min(p.build.estimate.memory, profile.memoryBudget),
           seconds: p.build.estimate.seconds,
         })),
+        jobs,
+        { done: (id) => done.has(id), runningEnd: (id) => ends.get(id) },
+        t,
+        cp,
+      );
+      const starts = pickStarts(
+        candidates,
         live,
         t,
         limits,

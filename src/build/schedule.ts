@@ -89,12 +89,20 @@ export function lowerBound(jobs: Map<string, Job>, budget: number): number {
 /** A job asking for more than the budget runs alone, and counts as the whole budget. */
 export const runsAlone = (memory: number, limits: Limits) => memory > limits.budget;
 
+/** A job that can start now (`readyAt` ≤ now) or once its running inputs end. */
+export interface Candidate extends Job {
+  readyAt: number;
+}
+
 /**
- * Which ready jobs to start now. `ready` must be sorted by priority (critical path first);
- * `alone` marks jobs that must run with nothing else (bigger than the budget, or a retry).
+ * Which candidates to start now. `candidates` must be sorted by priority (critical path
+ * first) and may include jobs still waiting for running inputs (`readyAt` > now): the first
+ * job, ready or not, that cannot start now gets a reservation of memory for when it can,
+ * and lower-priority jobs start only if they end before that or fit beside it. `alone` marks
+ * jobs that must run with nothing else (bigger than the budget, or a retry).
  */
 export function pickStarts(
-  ready: Job[],
+  candidates: Candidate[],
   running: Running[],
   now: number,
   limits: Limits,
@@ -104,33 +112,34 @@ export function pickStarts(
   const starts: Job[] = [];
   let used = running.reduce((n, r) => n + r.memory, 0);
   let slots = limits.maxJobs - running.length;
-  // The reservation of the first job that does not fit: when it could start, and how
+  // The reservation of the first job that cannot start now: when it could start, and how
   // much memory is left over beside it at that moment.
   let shadow: { time: number; spare: number } | undefined;
   const live = [...running];
-  for (const job of ready) {
+  for (const job of candidates) {
     if (slots <= 0) break;
+    const ready = job.readyAt <= now;
     if (alone(job)) {
-      if (live.length === 0 && starts.length === 0) {
+      if (ready && live.length === 0 && starts.length === 0) {
         starts.push(job);
         return starts;
       }
-      shadow ??= { time: Math.max(now, ...live.map((r) => r.end)), spare: 0 };
+      shadow ??= { time: Math.max(job.readyAt, now, ...live.map((r) => r.end)), spare: 0 };
       continue;
     }
     const fits = used + job.memory <= limits.budget;
     if (!shadow) {
-      if (fits) {
+      if (ready && fits) {
         starts.push(job);
         used += job.memory;
         slots--;
         live.push({ id: job.id, memory: job.memory, end: now + job.seconds, alone: false });
         continue;
       }
-      shadow = reservation(job, live, now, limits);
+      shadow = reservation(job, live, Math.max(now, job.readyAt), limits);
       continue;
     }
-    if (!fits) continue;
+    if (!ready || !fits) continue;
     // Backfill: fine if it ends before the reserved start, or fits beside the reserved job.
     if (now + job.seconds <= shadow.time) {
       starts.push(job);
@@ -145,16 +154,55 @@ export function pickStarts(
   return starts;
 }
 
-function reservation(job: Job, live: Running[], now: number, limits: Limits) {
-  let free = limits.budget - live.reduce((n, r) => n + r.memory, 0);
-  const byEnd = [...live].sort((a, b) => a.end - b.end);
-  let time = now;
-  for (const r of byEnd) {
+/** When `job` could start at the earliest (not before `from`), and the memory spare beside it. */
+function reservation(job: Job, live: Running[], from: number, limits: Limits) {
+  const after = live.filter((r) => r.end > from).sort((a, b) => a.end - b.end);
+  let free = limits.budget - after.reduce((n, r) => n + r.memory, 0);
+  let time = from;
+  for (const r of after) {
     if (free >= job.memory) break;
     free += r.memory;
-    time = Math.max(now, r.end);
+    time = r.end;
   }
   return { time, spare: Math.max(0, free - job.memory) };
+}
+
+/**
+ * Candidates in priority order: jobs not started whose inputs are all done (ready now),
+ * running (ready when the last of them is estimated to end) or themselves ready now (ready
+ * when they would end if started now). The look-ahead lets the critical path reserve memory
+ * for its next build before that build is ready.
+ */
+export function candidatesOf(
+  pending: Iterable<Job>,
+  all: Map<string, Job>,
+  state: {
+    done: (id: string) => boolean;
+    runningEnd: (id: string) => number | undefined;
+  },
+  now: number,
+  cp: Map<string, number>,
+): Candidate[] {
+  const out: Candidate[] = [];
+  const readyNow = (j: Job) => j.deps.every((d) => !all.has(d) || state.done(d));
+  for (const j of pending) {
+    if (state.done(j.id) || state.runningEnd(j.id) !== undefined) continue;
+    let readyAt = now;
+    let ok = true;
+    for (const d of j.deps) {
+      const dep = all.get(d);
+      if (!dep || state.done(d)) continue;
+      const end = state.runningEnd(d);
+      if (end !== undefined) readyAt = Math.max(readyAt, end);
+      else if (readyNow(dep)) readyAt = Math.max(readyAt, now + dep.seconds);
+      else {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) out.push({ ...j, readyAt });
+  }
+  return out.sort((a, b) => (cp.get(b.id) ?? 0) - (cp.get(a.id) ?? 0));
 }
 
 export interface SimulatedRun {
@@ -178,10 +226,15 @@ export function simulate(
   let peak = running.reduce((n, r) => n + r.memory, 0);
   const alone = (j: Job) => runsAlone(j.memory, limits);
   for (;;) {
-    const ready = [...jobs.values()]
-      .filter((j) => !started.has(j.id) && j.deps.every((d) => done.has(d) || !jobs.has(d)))
-      .sort((a, b) => (cp.get(b.id) ?? 0) - (cp.get(a.id) ?? 0));
-    for (const j of pickStarts(ready, running, now, limits, alone)) {
+    const ends = new Map(running.map((r) => [r.id, r.end]));
+    const candidates = candidatesOf(
+      [...jobs.values()].filter((j) => !started.has(j.id)),
+      jobs,
+      { done: (id) => done.has(id), runningEnd: (id) => ends.get(id) },
+      now,
+      cp,
+    );
+    for (const j of pickStarts(candidates, running, now, limits, alone)) {
       started.add(j.id);
       starts.set(j.id, now);
       const a = alone(j);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  type Candidate,
   criticalPaths,
   type Job,
   lowerBound,
@@ -11,11 +12,12 @@ import {
 } from '../../src/build/index.ts';
 
 const jobs = (...list: Job[]) => new Map(list.map((j) => [j.id, j]));
-const job = (id: string, memory: number, seconds: number, deps: string[] = []): Job => ({
+const job = (id: string, memory: number, seconds: number, deps: string[] = []): Candidate => ({
   id,
   memory,
   seconds,
   deps,
+  readyAt: 0,
 });
 const limits = { budget: 10, maxJobs: 8 };
 const never = () => false;
@@ -46,6 +48,23 @@ describe('scheduling policy', () => {
     assert.deepEqual(
       pickStarts(more, running, 0, { budget: 11, maxJobs: 8 }, never).map((j) => j.id),
       ['c', 'e'],
+    );
+  });
+
+  it('holds memory for the critical path when its next build is about to be ready', () => {
+    // l (light) runs until t=2 and h1 (heavy, the critical path) needs it. h3 would start now
+    // and run until t=10; started together with h4 it would leave h1 waiting for 8 s.
+    const running = [{ id: 'l', memory: 1, end: 2, alone: false }];
+    const next = [
+      { ...job('h1', 4.5, 10, ['l']), readyAt: 2 },
+      job('h3', 4.5, 10),
+      job('h4', 4.5, 10),
+      job('s', 1, 2),
+    ];
+    assert.deepEqual(
+      pickStarts(next, running, 0, limits, never).map((j) => j.id),
+      ['h3', 's'],
+      'one heavy beside the reservation, and what ends before h1 is ready',
     );
   });
 
