@@ -28,6 +28,16 @@ export interface AttemptResult {
 const TAIL = 25;
 
 /**
+ * Whether Nix will build in a daemon: `--store daemon`/`unix://…`, or no `--store` and
+ * NIX_REMOTE or a running daemon that this user cannot bypass (not root).
+ */
+export function usesDaemon(store: string | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (store !== undefined) return store === 'daemon' || store.startsWith('unix://');
+  if (env.NIX_REMOTE) return env.NIX_REMOTE === 'daemon' || env.NIX_REMOTE.startsWith('unix://');
+  return process.getuid?.() !== 0;
+}
+
+/**
  * Nix reports a builder killed by SIGKILL as "failed due to signal 9"; a shell whose child
  * was SIGKILLed exits 137, which Nix reports as "exit code 137".
  */
@@ -64,7 +74,11 @@ export function runAttempt(
         if (tail.length > TAIL) tail.shift();
       }
     });
-    const usage = child.pid ? opts.monitor.watch(child.pid) : undefined;
+    const usage = child.pid
+      ? opts.monitor.watch(child.pid, {
+          viaDaemon: usesDaemon(opts.store, opts.env ?? process.env),
+        })
+      : undefined;
     if (usage) onStart?.(usage);
     const finish = (code: number | null, err?: Error) => {
       if (partial) tail.push(partial);

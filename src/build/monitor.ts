@@ -11,6 +11,7 @@ const PAGE = 4096;
 const CLK_TCK = 100;
 
 interface ProcStat {
+  comm: string;
   ppid: number;
   state: string;
   /** utime + stime, in ticks. */
@@ -34,6 +35,10 @@ export interface TreeUsage {
 
 interface Watched {
   root: number;
+  /** The nix-daemon worker serving this build's connection, once found. */
+  worker: number | undefined;
+  /** Looking for a daemon worker: the builder is its child, not ours. */
+  viaDaemon: boolean;
   usage: TreeUsage;
   seen: Map<number, { ppid: number; own: number; kids: number }>;
 }
@@ -49,6 +54,7 @@ function readStat(pid: number): ProcStat | undefined {
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // Fields from /proc/[pid]/stat (proc(5)), counted from `state` (field 3) as f[0].
   return {
+    comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
     state: f[0] ?? '?',
     ppid: Number(f[1]),
     own: Number(f[11]) + Number(f[12]),
@@ -68,6 +74,15 @@ function allProcesses(): Map<number, ProcStat> {
   return out;
 }
 
+/** Per-connection workers of a nix-daemon: `nix-daemon` processes whose parent is one too. */
+function daemonWorkers(procs: Map<number, ProcStat>): number[] {
+  const out: number[] = [];
+  for (const [pid, s] of procs) {
+    if (s.comm === 'nix-daemon' && procs.get(s.ppid)?.comm === 'nix-daemon') out.push(pid);
+  }
+  return out;
+}
+
 /** The kernel's count of out-of-memory kills (Linux ≥ 4.13), or undefined where unreadable. */
 export function oomKills(): number | undefined {
   try {
@@ -83,14 +98,22 @@ export class TreeMonitor {
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
   private readonly onSample: (() => void) | undefined;
+  /** Daemon workers already present or claimed: never adopted by a new build. */
+  private readonly knownWorkers = new Set<number>();
 
   constructor(opts: { intervalMs?: number; onSample?: () => void } = {}) {
     this.intervalMs = opts.intervalMs ?? 100;
     this.onSample = opts.onSample;
   }
 
-  /** Starts measuring the tree under `pid`; the returned usage object is updated in place. */
-  watch(pid: number): TreeUsage {
+  /**
+   * Starts measuring the tree under `pid`; the returned usage object is updated in place.
+   * With `viaDaemon`, Nix builds in a nix-daemon: the daemon forks one worker per client
+   * connection and the builder under it, so the first worker that appears after this call
+   * (and that no other build claimed) is measured with the tree. That is a heuristic: another
+   * client connecting to the daemon at the same moment could be taken for this one.
+   */
+  watch(pid: number, opts: { viaDaemon?: boolean } = {}): TreeUsage {
     const usage: TreeUsage = {
       memory: 0,
       peakMemory: 0,
@@ -99,7 +122,16 @@ export class TreeMonitor {
       ioWaitSamples: 0,
       processes: 0,
     };
-    this.watched.set(pid, { root: pid, usage, seen: new Map() });
+    if (opts.viaDaemon && this.knownWorkers.size === 0) {
+      for (const w of daemonWorkers(allProcesses())) this.knownWorkers.add(w);
+    }
+    this.watched.set(pid, {
+      root: pid,
+      worker: undefined,
+      viaDaemon: opts.viaDaemon === true,
+      usage,
+      seen: new Map(),
+    });
     this.timer ??= setInterval(() => this.sample(), this.intervalMs);
     this.sample();
     return usage;
@@ -130,13 +162,14 @@ export class TreeMonitor {
       if (list) list.push(pid);
       else children.set(s.ppid, [pid]);
     }
+    this.adoptWorkers(procs);
     for (const w of this.watched.values()) {
       if (!procs.has(w.root)) continue;
       let memory = 0;
       let running = false;
       let waiting = false;
       let count = 0;
-      const stack = [w.root];
+      const stack = w.worker !== undefined ? [w.root, w.worker] : [w.root];
       while (stack.length > 0) {
         const pid = stack.pop() as number;
         const s = procs.get(pid);
@@ -157,6 +190,21 @@ export class TreeMonitor {
       u.cpuSeconds = cpuOf(w.seen) / CLK_TCK;
     }
     this.onSample?.();
+  }
+
+  /** Gives each build waiting for its daemon worker the oldest new one, in start order. */
+  private adoptWorkers(procs: Map<number, ProcStat>): void {
+    const waiting = [...this.watched.values()].filter((w) => w.viaDaemon && w.worker === undefined);
+    if (waiting.length === 0) return;
+    const fresh = daemonWorkers(procs)
+      .filter((p) => !this.knownWorkers.has(p))
+      .sort((a, b) => a - b);
+    for (const w of waiting) {
+      const worker = fresh.shift();
+      if (worker === undefined) break;
+      this.knownWorkers.add(worker);
+      w.worker = worker;
+    }
   }
 
   stop(): void {

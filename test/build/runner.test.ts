@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunReport } from '../../src/build/index.ts';
-import { runLarder } from '../helpers/cli.ts';
+import { BIN, runLarder } from '../helpers/cli.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
 import { type FixtureNode, hold, sampleMemory, writeGraph } from './fixture.ts';
 
@@ -238,6 +239,69 @@ match = ["python3-*"]
     const r = await s.run('build');
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /off-cpu: waiter-1 spent 0\.\d s on the CPU in \d s/);
+  });
+
+  it('measures builds that a nix-daemon runs, under its per-connection worker', async (t) => {
+    if (spawnSync('unshare', ['-m', 'true']).status !== 0) {
+      t.skip('needs mount namespaces (unshare -m) to show the client the daemon store');
+      return;
+    }
+    const marker = `dmn${randomBytes(4).toString('hex')}`;
+    const s = scenario(
+      `name = "box"\nmemory_budget = "2GiB"\n[tier.3]\nmatch = ["*"]\nmemory = "600MiB"\nseconds = 2\n`,
+      [
+        {
+          id: 'd',
+          name: 'daemon-built-1',
+          script: `: ${marker}; ${hold(400, 2)}; echo > $out; true`,
+        },
+      ],
+    );
+    const socket = nix.path(`daemon-${marker}.sock`);
+    const env = { ...s.env, NIX_DAEMON_SOCKET_PATH: socket };
+    // The daemon serves the environment's default store (a chroot store); the client sees it
+    // at /nix/store through a private bind mount, as on a real multi-user install.
+    const daemon = spawn('nix-daemon', [], { env, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(socket); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      nix.run(['nix-instantiate', '--store', 'daemon', s.file], { env });
+      const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          'unshare',
+          [
+            '-m',
+            'sh',
+            '-c',
+            'mount --bind "$1" /nix && shift && exec "$@"',
+            'sh',
+            `${nix.defaultStore}/nix`,
+            process.execPath,
+            BIN,
+            'build',
+            '-f',
+            s.file,
+            '--store',
+            'daemon',
+            '--profile',
+            nix.path(`s${n}.toml`),
+            '--json',
+          ],
+          { env },
+          (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+        );
+      });
+      assert.equal(r.code, 0, r.err);
+      const report = JSON.parse(r.out) as RunReport;
+      const b = report.built[0];
+      assert.ok(b);
+      assert.ok(
+        b.peakMemory >= 400 * MIB,
+        `the builder under the daemon was measured: ${b.peakMemory}`,
+      );
+    } finally {
+      daemon.kill();
+    }
   });
 });
 
