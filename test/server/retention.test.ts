@@ -211,11 +211,19 @@ describe('tiers, quota and eviction', () => {
     assert.equal((await push('q6', one, [base], { 'x-larder-tier': '1' })).status, 201);
     assert.equal((await push('q6', two, [base])).status, 201);
     const r = (await (await api('GET', '/_api/v1/q6/roots?tier=1')).json()) as {
-      roots: { path: string; tier: number }[];
+      roots: { path: string; tier: number; rebuildSeconds: number }[];
     };
     assert.deepEqual(r.roots, [
-      { path: one.storePath, tier: 1, closureBytes: one.file.length + base.file.length },
+      {
+        path: one.storePath,
+        tier: 1,
+        closureBytes: one.file.length + base.file.length,
+        // No build seconds were pushed: estimated from size (see the value formula).
+        rebuildSeconds: r.roots[0]?.rebuildSeconds,
+        rebuildEstimated: true,
+      },
     ]);
+    assert.ok((r.roots[0]?.rebuildSeconds ?? 0) > 0);
     const all = (await (await api('GET', '/_api/v1/q6/roots?tier=1,2')).json()) as {
       roots: { path: string }[];
     };
