@@ -26,13 +26,26 @@ function larderPush(
   paths: string[],
   env: NodeJS.ProcessEnv,
   listFile: string,
+  level = 3,
 ) {
   return new Promise<{ seconds: number; peakRss: number }>((resolve, reject) => {
     writeFileSync(listFile, paths.join('\n'));
     const t0 = performance.now();
     const child = spawn(
       process.execPath,
-      [BIN, 'push', 'main', '--store', store, '--json', '--jobs', '4', ...paths],
+      [
+        BIN,
+        'push',
+        'main',
+        '--store',
+        store,
+        '--json',
+        '--jobs',
+        '4',
+        '--compression-level',
+        String(level),
+        ...paths,
+      ],
       {
         env: { ...env, LARDER_SERVER: l.url, LARDER_TOKEN: l.adminToken },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +70,14 @@ function larderPush(
       else resolve({ seconds: (performance.now() - t0) / 1000, peakRss: peak });
     });
   });
+}
+
+/** Compressed bytes the cache stores (what its quota counts). */
+async function stored(l: Larder): Promise<number> {
+  const res = await fetch(`${l.url}/_api/v1/main/stats`, {
+    headers: { authorization: `Bearer ${l.adminToken}` },
+  });
+  return ((await res.json()) as { totalBytes: number }).totalBytes;
 }
 
 async function missing(l: Larder, paths: string[]): Promise<number> {
@@ -116,9 +137,11 @@ await runBench(async (defer) => {
   ] as const) {
     const copyT: number[] = [];
     const pushT: number[] = [];
+    const fastT: number[] = [];
     const rss: number[] = [];
+    const bytes = { 'nix copy': 0, 'larder push': 0, 'larder push -1': 0 };
     for (let run = 1; run <= RUNS; run++) {
-      for (const which of ['nix copy', 'larder push'] as const) {
+      for (const which of ['nix copy', 'larder push', 'larder push -1'] as const) {
         const data = join(tmp, `larder-${run}-${which.replace(' ', '-')}`);
         const l = await startLarder(data);
         try {
@@ -143,10 +166,12 @@ await runBench(async (defer) => {
             );
             copyT.push((performance.now() - t0) / 1000);
           } else {
-            const r = await larderPush(l, store, [...paths], nix.env, join(tmp, 'list'));
-            pushT.push(r.seconds);
+            const level = which === 'larder push' ? 3 : 1;
+            const r = await larderPush(l, store, [...paths], nix.env, join(tmp, 'list'), level);
+            (level === 3 ? pushT : fastT).push(r.seconds);
             rss.push(r.peakRss);
           }
+          bytes[which] = await stored(l);
           const left = await missing(l, all);
           if (left !== 0) throw new Error(`${which} left ${left} paths missing`);
         } finally {
@@ -154,7 +179,7 @@ await runBench(async (defer) => {
           rmSync(data, { recursive: true, force: true });
         }
         step(
-          `${name}, run ${run}: ${which} ${fmt((which === 'nix copy' ? copyT : pushT).at(-1) as number, 2)} s`,
+          `${name}, run ${run}: ${which} ${fmt((which === 'nix copy' ? copyT : which === 'larder push' ? pushT : fastT).at(-1) as number, 2)} s`,
         );
       }
     }
@@ -165,6 +190,20 @@ await runBench(async (defer) => {
         larder: fmt(median(pushT), 2),
         ratio: ratio(median(pushT), median(copyT)),
         goal: '<= 0.70x',
+      },
+      {
+        measure: `${name}: same, --compression-level 1`,
+        baseline: fmt(median(copyT), 2),
+        larder: fmt(median(fastT), 2),
+        ratio: ratio(median(fastT), median(copyT)),
+        goal: '<= 0.70x',
+      },
+      {
+        measure: `${name}: MiB stored, level 3 / level 1`,
+        baseline: fmt(mib(bytes['nix copy']), 1),
+        larder: `${fmt(mib(bytes['larder push']), 1)} / ${fmt(mib(bytes['larder push -1']), 1)}`,
+        ratio: `${(bytes['larder push'] / bytes['nix copy']).toFixed(2)}x / ${(bytes['larder push -1'] / bytes['nix copy']).toFixed(2)}x`,
+        goal: '',
       },
       {
         measure: `${name}: client peak RSS, MiB`,

@@ -5,6 +5,7 @@ import type { MetadataIndex, NarRecord } from '../index/index.ts';
 import { createNarVerifier, encodeBase32, formatHash, serializeListing } from '../nix/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { fanOut } from '../util/fan-out.ts';
+import { scavengeEvery } from '../util/gc.ts';
 import { badRequest, HttpError, payloadTooLarge } from '../util/http-error.ts';
 import { COMPRESSION_EXT, compressionOfExt, createDecompressor } from './compression.ts';
 
@@ -77,8 +78,10 @@ export async function ingestNar(
   // An uncompressed file is its NAR: the verifier's NarHash is the FileHash, so hashing
   // the bytes twice would only cost time (sha256 is most of an upload's CPU).
   let hashFile = true;
+  const collect = scavengeEvery();
   const countAndHash = (chunk: Buffer) => {
     fileSize += chunk.length;
+    collect(chunk.length);
     if (fileSize > input.maxSize) throw tooLarge();
     if (hashFile) fileHasher.update(chunk);
   };

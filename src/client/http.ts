@@ -49,7 +49,8 @@ export function send(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
-        if (body.length < 64 * 1024) body += d;
+        // Answers are JSON or narinfo text; a runaway body is cut off rather than held.
+        if (body.length < 32 * 1024 * 1024) body += d;
       });
       res.on('error', (err) => reject(new TransientError(`response broke off: ${err.message}`)));
       res.on('end', () => {

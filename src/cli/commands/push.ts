@@ -24,6 +24,10 @@ export default defineCommand({
     },
     'build-seconds': { type: 'string', description: 'what the roots cost to build, in seconds' },
     jobs: { type: 'string', description: 'parallel uploads (default 4)' },
+    'compression-level': {
+      type: 'string',
+      description: 'zstd level 1-19 (default 3, as Nix; 1 is faster, NARs ~18% larger)',
+    },
     store: { type: 'string', description: "the Nix store to read from (default: Nix's own)" },
     ...connectionArgs,
     ...jsonArg,
@@ -42,6 +46,11 @@ export default defineCommand({
     const jobs = args.jobs === undefined ? 4 : Number(args.jobs);
     if (!Number.isInteger(jobs) || jobs < 1)
       throw new ClientError('--jobs must be a positive whole number', { exitCode: 2 });
+    const level = args['compression-level'] === undefined ? 3 : Number(args['compression-level']);
+    if (!Number.isInteger(level) || level < 1 || level > 19)
+      throw new ClientError('--compression-level must be a whole number from 1 to 19', {
+        exitCode: 2,
+      });
     const s = await push(resolveSettings({ server: args.server, token: args.token }), {
       cache: args.cache,
       installables,
@@ -50,6 +59,7 @@ export default defineCommand({
       tier,
       buildSeconds,
       jobs,
+      compressionLevel: level,
       progress: !args.json && process.stderr.isTTY === true,
     });
     output(args.json, s, () =>

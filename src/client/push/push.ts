@@ -12,6 +12,8 @@ export interface PushOptions {
   store?: string | undefined;
   tier?: number | undefined;
   buildSeconds?: number | undefined;
+  /** zstd level of the uploaded NARs (default 3, as Nix). */
+  compressionLevel?: number | undefined;
   /** NAR uploads in flight at once. */
   jobs?: number;
   progress?: boolean;
@@ -64,6 +66,7 @@ export async function push(settings: ServerSettings, opts: PushOptions): Promise
     token: settings.token,
     store: opts.store,
     storeDir,
+    zstdLevel: opts.compressionLevel,
   };
   const rootSet = new Set(roots);
   const progress = new Progress(opts.progress ?? false);
