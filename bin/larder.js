@@ -4,6 +4,7 @@
 // type stripping. The compiled code saves the ~30 MiB that type stripping costs per process.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
 const root = join(import.meta.dirname, '..');
 const stamp = join(root, 'dist', 'src', 'cli', 'main.js');
 
