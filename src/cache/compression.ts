@@ -24,16 +24,20 @@ export function compressionOfExt(ext: string): string | undefined {
  * `bzip2` (Node has neither, and a native process beats a JS port by a wide margin);
  * zstd, brotli and gzip come from node:zlib.
  */
+const CHUNK = 256 * 1024;
+
 export function createDecompressor(compression: string): Duplex {
   switch (compression) {
     case 'none':
       return new PassThrough({ highWaterMark: 256 * 1024 });
+    // Large output chunks: a NAR decompresses at hundreds of MiB/s, and each 16 KiB default
+    // chunk costs a round trip through the thread pool and a stream callback.
     case 'zstd':
-      return createZstdDecompress();
+      return createZstdDecompress({ chunkSize: CHUNK });
     case 'br':
-      return createBrotliDecompress();
+      return createBrotliDecompress({ chunkSize: CHUNK });
     case 'gzip':
-      return createGunzip();
+      return createGunzip({ chunkSize: CHUNK });
     case 'xz':
       return spawnFilter('xz', ['-d', '-c', '-q']);
     case 'bzip2':
