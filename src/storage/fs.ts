@@ -34,12 +34,14 @@ export function createFsStore(root: string): BlobStore {
       }
       const { size } = await handle.stat();
       // The stream owns the handle (autoClose): it is closed on end, error and destroy alike.
+      // 1 MiB reads: with no sendfile in Node, each chunk is a syscall and a callback; 256 KiB
+      // reads served 0.45x nginx's MiB/s, 1 MiB 0.65x. A slow client holds at most this much.
       const stream = createReadStream('', {
         fd: handle,
         start: opts.start,
         end: opts.end,
         signal: opts.signal,
-        highWaterMark: 256 * 1024,
+        highWaterMark: 1024 * 1024,
       });
       return { stream, size };
     },
