@@ -86,12 +86,14 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
         ).run(cache, e.root, e.tier, e.bytes, set.size, e.reason, at);
         done.push(e);
       };
-      // Each eviction is checked and applied atomically; batches of them share a
-      // transaction, and the event loop gets a turn between batches so narinfo requests
-      // keep being answered while a large collection runs.
-      for (let i = 0; i < evictions.length; i += 50) {
+      // Each eviction is checked and applied atomically; the evictions of about 2 ms share
+      // a transaction, then the event loop gets a turn, so narinfo requests keep being
+      // answered within milliseconds while a large collection runs.
+      for (let i = 0; i < evictions.length; ) {
+        const until = performance.now() + 2;
         tx(() => {
-          for (const e of evictions.slice(i, i + 50)) one(e);
+          do one(evictions[i++] as EvictionRecord);
+          while (i < evictions.length && performance.now() < until);
         });
         await new Promise((resolve) => setImmediate(resolve));
       }

@@ -1,6 +1,13 @@
 export { planEviction } from './plan.ts';
 export { compileMatch, matchRule } from './rules.ts';
-export { admit, planCache, policyOf, type RetentionDeps, runPlan } from './service.ts';
+export {
+  admit,
+  collect,
+  planCache,
+  policyOf,
+  type RetentionDeps,
+  runPlan,
+} from './service.ts';
 export { cacheStats } from './stats.ts';
 export { sweepNars } from './sweep.ts';
 export type { Eviction, Plan, RetainedPath, RetentionPolicy, RootView, TierRule } from './types.ts';

@@ -1,3 +1,4 @@
+import type { EvictionRecord } from '../index/index.ts';
 import { matchRule } from './rules.ts';
 import type { Eviction, Plan, RetainedPath, RetentionPolicy, RootView } from './types.ts';
 import { rootValue } from './value.ts';
@@ -237,4 +238,15 @@ export function planEviction(
     overQuotaByTier1,
     roots,
   };
+}
+
+/** A plan's evictions as the index carries them out. */
+export function evictionRecords(plan: Plan): EvictionRecord[] {
+  return plan.evictions.map((e) => ({
+    root: e.root.baseName,
+    tier: e.root.tier,
+    reason: e.reason,
+    hashParts: e.paths,
+    bytes: e.bytesFreed,
+  }));
 }

@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.ts';
-import type { CacheRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
+import type { CacheRecord, EvictionRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
 import { HttpError } from '../util/http-error.ts';
 import { formatSize } from '../util/units.ts';
-import { planEviction } from './plan.ts';
+import { evictionRecords, planEviction } from './plan.ts';
+import { planInThread } from './plan-thread.ts';
 import type { Plan, RetentionPolicy } from './types.ts';
 
 export interface RetentionDeps {
@@ -23,12 +24,33 @@ export function policyOf(deps: RetentionDeps, cache: CacheRecord): RetentionPoli
   };
 }
 
-/** The eviction plan for a cache as it is now (`larder gc --dry-run`, stats). */
+/**
+ * Caches with more paths than this are planned on a worker thread: reading and planning
+ * 100,000 paths takes about a second, which would stall every request on the event loop.
+ * `LARDER_PLAN_THREAD_ABOVE` changes it (0: always).
+ */
+const THREAD_ABOVE = Number(process.env.LARDER_PLAN_THREAD_ABOVE ?? 20_000);
+
+/**
+ * The eviction plan for a cache as it is now (`larder gc --dry-run`, stats). With
+ * `evictionsOnly`, `roots` may come back empty (what gc and admission need is smaller).
+ */
 export async function planCache(
   deps: RetentionDeps,
   cache: CacheRecord,
   incoming?: RetentionRow,
+  opts: { evictionsOnly?: boolean } = {},
 ): Promise<Plan> {
+  if ((await deps.index.countPaths(cache.name)).paths > THREAD_ABOVE) {
+    const answer = await planInThread(deps.config, {
+      cache: cache.name,
+      policy: policyOf(deps, cache),
+      now: deps.now(),
+      incoming,
+      evictionsOnly: opts.evictionsOnly === true,
+    });
+    return answer.plan;
+  }
   const view = await deps.index.retentionView(cache.name);
   if (incoming) view.push(incoming);
   return planEviction(view, policyOf(deps, cache), deps.now(), incoming ? [incoming.hashPart] : []);
@@ -36,15 +58,40 @@ export async function planCache(
 
 /** Carries out a plan; evictions a concurrent push made unsafe are skipped, not forced. */
 export async function runPlan(deps: RetentionDeps, cache: CacheRecord, plan: Plan) {
-  const records = plan.evictions.map((e) => ({
-    root: e.root.baseName,
-    tier: e.root.tier,
-    reason: e.reason,
-    hashParts: e.paths,
-    bytes: e.bytesFreed,
-  }));
-  const result = await deps.index.evict(cache.name, records, deps.now(), deps.config.narGraceMs);
-  for (const e of result.done) {
+  const result = await deps.index.evict(
+    cache.name,
+    evictionRecords(plan),
+    deps.now(),
+    deps.config.narGraceMs,
+  );
+  countEvictions(deps, cache, result.done);
+  return result;
+}
+
+/**
+ * Plans and carries out a collection (`larder gc`, the periodic one). A large cache does
+ * both on the planning thread, so the server's event loop only serves requests meanwhile.
+ */
+export async function collect(deps: RetentionDeps, cache: CacheRecord) {
+  if ((await deps.index.countPaths(cache.name)).paths > THREAD_ABOVE) {
+    const { plan, result } = await planInThread(deps.config, {
+      cache: cache.name,
+      policy: policyOf(deps, cache),
+      now: deps.now(),
+      incoming: undefined,
+      evictionsOnly: true,
+      evictWithGraceMs: deps.config.narGraceMs,
+    });
+    const r = result ?? { done: [], skipped: [] };
+    countEvictions(deps, cache, r.done);
+    return { plan, ...r };
+  }
+  const plan = await planCache(deps, cache);
+  return { plan, ...(await runPlan(deps, cache, plan)) };
+}
+
+function countEvictions(deps: RetentionDeps, cache: CacheRecord, done: EvictionRecord[]) {
+  for (const e of done) {
     deps.metrics?.inc('larder_evictions_total', 'Roots evicted, by tier and reason.', {
       cache: cache.name,
       tier: String(e.tier),
@@ -57,7 +104,6 @@ export async function runPlan(deps: RetentionDeps, cache: CacheRecord, plan: Pla
       e.bytes,
     );
   }
-  return result;
 }
 
 /**
@@ -74,7 +120,7 @@ export async function admit(
   // The common case, room to spare, needs one sum and no plan.
   const { narBytes } = await deps.index.countPaths(cache.name);
   if (narBytes + incoming.bytes <= cache.quota) return;
-  const plan = await planCache(deps, cache, incoming);
+  const plan = await planCache(deps, cache, incoming, { evictionsOnly: true });
   if (plan.overQuotaByTier1) {
     const { tier1Bytes, largestTier1 } = plan.overQuotaByTier1;
     const largest = largestTier1

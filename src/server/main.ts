@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { type Config, loadConfig } from '../config/index.ts';
 import { openIndex } from '../index/index.ts';
-import { planCache, runPlan, sweepNars, Usage } from '../retention/index.ts';
+import { collect as collectCache, sweepNars, Usage } from '../retention/index.ts';
 import { createStorage } from '../storage/index.ts';
 import { createLogger } from '../util/log.ts';
 import { Sessions } from '../web/index.ts';
@@ -46,8 +46,7 @@ function startHousekeeping(deps: Deps): () => void {
   const collect = setInterval(
     guard('collection', async () => {
       for (const cache of await deps.index.listCaches()) {
-        const plan = await planCache(deps, cache);
-        if (plan.evictions.length) await runPlan(deps, cache, plan);
+        await collectCache(deps, cache);
       }
     }),
     600_000,

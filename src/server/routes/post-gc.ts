@@ -1,4 +1,4 @@
-import { planCache, runPlan } from '../../retention/index.ts';
+import { collect, planCache } from '../../retention/index.ts';
 import { readJson } from '../api-helpers.ts';
 import { cacheOf, defineRoute } from '../context.ts';
 import { sendJson } from '../respond.ts';
@@ -12,8 +12,10 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const dryRun = (await readJson(ctx)).dryRun === true;
-    const plan = await planCache(ctx.deps, cache);
-    const skipped = dryRun ? [] : (await runPlan(ctx.deps, cache, plan)).skipped.map((e) => e.root);
+    const { plan, skipped: skippedRecords } = dryRun
+      ? { plan: await planCache(ctx.deps, cache, undefined, { evictionsOnly: true }), skipped: [] }
+      : await collect(ctx.deps, cache);
+    const skipped = skippedRecords.map((e) => e.root);
     sendJson(ctx.res, 200, {
       cache: cache.name,
       dryRun,

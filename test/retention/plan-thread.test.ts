@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { createCache } from '../../src/cache/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { openIndex } from '../../src/index/index.ts';
+import { encodeBase32 } from '../../src/nix/index.ts';
+import { planEviction } from '../../src/retention/plan.ts';
+import { planInThread } from '../../src/retention/plan-thread.ts';
+
+describe('planning on a worker thread', () => {
+  it('gives the plan the server thread would, from its own index connection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'larder-plan-thread-'));
+    try {
+      const config = loadConfig({ env: { LARDER_DATA_DIR: dir } });
+      const index = openIndex(config);
+      await createCache(index, { name: 'main', public: true }, Date.now());
+      const day = Date.now() - 86_400_000;
+      const hashes: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const hashPart = encodeBase32(randomBytes(20));
+        const fileHash = encodeBase32(randomBytes(32));
+        const nar = {
+          fileHash,
+          fileSize: 1000 + i * 10,
+          compression: 'zstd',
+          narHash: encodeBase32(randomBytes(32)),
+          narSize: 3000,
+          key: `nar/${fileHash}.nar.zst`,
+        };
+        await index.addNar('main', nar, day);
+        const base = hashes[i % 20];
+        const r = await index.insertPath('main', {
+          hashPart,
+          baseName: `${hashPart}-pkg-${i}`,
+          url: `nar/${fileHash}.nar.zst`,
+          nar,
+          references: i >= 20 && base ? [`${base}-pkg-${i % 20}`] : [],
+          deriver: undefined,
+          system: undefined,
+          ca: undefined,
+          sigs: [],
+          cacheSig: 'test:none',
+          createdAt: day,
+          tier: undefined,
+          buildSeconds: i % 3 === 0 ? i : undefined,
+        });
+        assert.ok(r.ok);
+        hashes.push(hashPart);
+      }
+      const policy = {
+        quota: 200_000,
+        rules: [],
+        tier3TtlMs: 86_400_000,
+        uploadGraceMs: 0,
+      };
+      const now = Date.now();
+      const inline = planEviction(await index.retentionView('main'), policy, now);
+      const threaded = await planInThread(config, {
+        cache: 'main',
+        policy,
+        now,
+        incoming: undefined,
+        evictionsOnly: false,
+      });
+      assert.ok(inline.evictions.length > 10, 'the quota forces evictions');
+      assert.deepEqual(threaded, { plan: inline, result: undefined });
+      const small = await planInThread(config, {
+        cache: 'main',
+        policy,
+        now,
+        incoming: undefined,
+        evictionsOnly: true,
+      });
+      assert.deepEqual(small.plan.evictions, inline.evictions);
+      assert.deepEqual(small.plan.roots, []);
+      // Evicting there too: every planned root goes, and the index no longer has them.
+      const gc = await planInThread(config, {
+        cache: 'main',
+        policy,
+        now,
+        incoming: undefined,
+        evictionsOnly: true,
+        evictWithGraceMs: 600_000,
+      });
+      assert.equal(gc.result?.done.length, inline.evictions.length);
+      const left = await index.countPaths('main');
+      assert.equal(left.paths, 300 - inline.evictions.reduce((n, e) => n + e.paths.length, 0));
+      assert.ok(left.narBytes <= 200_000);
+      await index.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
