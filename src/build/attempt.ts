@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { nixBin } from '../client/nix-cli.ts';
-import { oomKills, type TreeMonitor, type TreeUsage } from './monitor.ts';
+import { emptyUsage, oomKills, type TreeMonitor, type TreeUsage } from './monitor.ts';
 
 export interface AttemptOptions {
   /** What to realise: one derivation, or output paths to substitute. */
@@ -91,14 +91,7 @@ export function runAttempt(
         outcome,
         exitCode: code,
         wallSeconds: (performance.now() - started) / 1000,
-        usage: usage ?? {
-          memory: 0,
-          peakMemory: 0,
-          cpuSeconds: 0,
-          samples: 0,
-          ioWaitSamples: 0,
-          processes: 0,
-        },
+        usage: usage ?? emptyUsage(),
         oom: oomBefore !== undefined && oomAfter !== undefined && oomAfter > oomBefore,
         tail: tail.filter((l) => l.trim() !== ''),
       });

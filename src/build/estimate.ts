@@ -1,3 +1,4 @@
+import { compileMatch } from '../retention/index.ts';
 import type { DrvNode } from './graph.ts';
 import type { History, PackageHistory } from './history.ts';
 import type { Profile } from './profile.ts';
@@ -24,22 +25,17 @@ export const KILLED_MARGIN = 1.5;
 /** The smallest memory estimate: a `nix-store` and a shell, whatever sampling saw. */
 export const MIN_MEMORY = 64 * 2 ** 20;
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-/** The first tier (1, then 2, then 3) with a `match` glob that fits the derivation's name. */
+/**
+ * The first tier (1, then 2, then 3) with a `match` that fits the derivation's name: globs,
+ * or `/regex/`, as in a cache's tier rules.
+ */
 export function ruleTier(
   profile: Profile,
   node: Pick<DrvNode, 'name' | 'pname'>,
 ): number | undefined {
   for (const n of [1, 2, 3]) {
     const t = profile.tiers.get(n);
-    if (t?.match.some((g) => globToRegExp(g).test(node.name) || globToRegExp(g).test(node.pname)))
+    if (t?.match.some((g) => compileMatch(g).test(node.name) || compileMatch(g).test(node.pname)))
       return n;
   }
   return undefined;

@@ -21,6 +21,16 @@ interface ProcStat {
   rss: number;
 }
 
+/** Usage of a tree not seen yet. */
+export const emptyUsage = (): TreeUsage => ({
+  memory: 0,
+  peakMemory: 0,
+  cpuSeconds: 0,
+  samples: 0,
+  ioWaitSamples: 0,
+  processes: 0,
+});
+
 /** What one tree has done so far. */
 export interface TreeUsage {
   /** Resident bytes now. */
@@ -114,14 +124,7 @@ export class TreeMonitor {
    * client connecting to the daemon at the same moment could be taken for this one.
    */
   watch(pid: number, opts: { viaDaemon?: boolean } = {}): TreeUsage {
-    const usage: TreeUsage = {
-      memory: 0,
-      peakMemory: 0,
-      cpuSeconds: 0,
-      samples: 0,
-      ioWaitSamples: 0,
-      processes: 0,
-    };
+    const usage = emptyUsage();
     if (opts.viaDaemon && this.knownWorkers.size === 0) {
       for (const w of daemonWorkers(allProcesses())) this.knownWorkers.add(w);
     }

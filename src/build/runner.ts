@@ -3,7 +3,7 @@ import { push } from '../client/push/index.ts';
 import type { ServerSettings } from '../client/settings.ts';
 import { type AttemptResult, runAttempt } from './attempt.ts';
 import type { History } from './history.ts';
-import { TreeMonitor, type TreeUsage } from './monitor.ts';
+import { emptyUsage, TreeMonitor, type TreeUsage } from './monitor.ts';
 import { jobsOf, type Plan, type PlannedBuild } from './plan.ts';
 import type { Profile } from './profile.ts';
 import {
@@ -242,14 +242,7 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
       name: b.name,
       tier: b.estimate.tier,
       start,
-      usage: {
-        memory: 0,
-        peakMemory: 0,
-        cpuSeconds: 0,
-        samples: 0,
-        ioWaitSamples: 0,
-        processes: 0,
-      },
+      usage: emptyUsage(),
       estimate: {
         memory: p.alone ? profile.memoryBudget : Math.min(b.estimate.memory, profile.memoryBudget),
         seconds: b.estimate.seconds,

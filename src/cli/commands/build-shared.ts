@@ -1,4 +1,4 @@
-import type { Plan, Profile } from '../../build/index.ts';
+import { type History, makePlan, type Plan, type Profile } from '../../build/index.ts';
 import { ClientError, resolveSettings } from '../../client/index.ts';
 import type { ServerSettings } from '../../client/settings.ts';
 import { connectionArgs } from '../shared.ts';
@@ -62,4 +62,30 @@ export function planJson(plan: Plan, profile: Profile) {
     estimatedMakespan: plan.estimatedMakespan,
     lowerBound: plan.lowerBound,
   };
+}
+
+/** Checks the installables and plans them: what `plan` prints and `build` starts from. */
+export function planFromArgs(
+  args: {
+    _: string[];
+    file?: string | undefined;
+    store?: string | undefined;
+    server?: string | undefined;
+    token?: string | undefined;
+  },
+  profile: Profile,
+  history: History,
+): Promise<Plan> {
+  if (args._.length === 0 && !args.file)
+    throw new ClientError('give at least one installable (a .drv, a .nix file, or -f file attr)', {
+      exitCode: 2,
+    });
+  return makePlan({
+    installables: args._,
+    file: args.file,
+    store: args.store,
+    profile,
+    history,
+    larder: larderServer(args),
+  });
 }

@@ -3,14 +3,13 @@ import {
   findProfile,
   History,
   historyFile,
-  makePlan,
   ProgressView,
   renderReport,
   runPlan,
 } from '../../build/index.ts';
-import { ClientError, resolveSettings } from '../../client/index.ts';
+import { resolveSettings } from '../../client/index.ts';
 import { jsonArg, output } from '../shared.ts';
-import { buildArgs, larderServer } from './build-shared.ts';
+import { buildArgs, larderServer, planFromArgs } from './build-shared.ts';
 
 export default defineCommand({
   meta: {
@@ -28,14 +27,6 @@ export default defineCommand({
     ...jsonArg,
   },
   async run({ args }) {
-    const installables = args._;
-    if (installables.length === 0 && !args.file)
-      throw new ClientError(
-        'give at least one installable (a .drv, a .nix file, or -f file attr)',
-        {
-          exitCode: 2,
-        },
-      );
     const profile = findProfile(args.profile);
     const larder = larderServer(args);
     const pushTo = args.push
@@ -47,14 +38,7 @@ export default defineCommand({
         ? new ProgressView(process.stderr, profile.memoryBudget)
         : undefined;
     try {
-      const plan = await makePlan({
-        installables,
-        file: args.file,
-        store: args.store,
-        profile,
-        history,
-        larder,
-      });
+      const plan = await planFromArgs(args, profile, history);
       const report = await runPlan({
         plan,
         profile,

@@ -1,8 +1,7 @@
 import { defineCommand } from 'citty';
-import { findProfile, History, historyFile, makePlan, renderPlan } from '../../build/index.ts';
-import { ClientError } from '../../client/index.ts';
+import { findProfile, History, historyFile, renderPlan } from '../../build/index.ts';
 import { jsonArg, output } from '../shared.ts';
-import { buildArgs, larderServer, planJson } from './build-shared.ts';
+import { buildArgs, planFromArgs, planJson } from './build-shared.ts';
 
 export default defineCommand({
   meta: {
@@ -11,25 +10,10 @@ export default defineCommand({
   },
   args: { ...buildArgs, ...jsonArg },
   async run({ args }) {
-    const installables = args._;
-    if (installables.length === 0 && !args.file)
-      throw new ClientError(
-        'give at least one installable (a .drv, a .nix file, or -f file attr)',
-        {
-          exitCode: 2,
-        },
-      );
     const profile = findProfile(args.profile);
     const history = new History(historyFile());
     try {
-      const plan = await makePlan({
-        installables,
-        file: args.file,
-        store: args.store,
-        profile,
-        history,
-        larder: larderServer(args),
-      });
+      const plan = await planFromArgs(args, profile, history);
       output(args.json, planJson(plan, profile), () => renderPlan(plan));
     } finally {
       history.close();
