@@ -49,6 +49,24 @@ export async function ingestNar(
   deps: { storage: BlobStore; index: MetadataIndex; now: () => number },
   input: IngestInput,
 ): Promise<{ nar: NarRecord; stored: boolean }> {
+  // While the upload runs, no sweeper (in any replica) deletes the NAR it reuses.
+  const claim = randomBytes(16).toString('hex');
+  try {
+    return await ingestClaimed(deps, input, claim, deps.now() + CLAIM_MS);
+  } finally {
+    await deps.index.releaseNar(claim);
+  }
+}
+
+/** How long an upload's claim holds at most: a replica that died mid-upload frees it then. */
+const CLAIM_MS = 6 * 3_600_000;
+
+async function ingestClaimed(
+  deps: { storage: BlobStore; index: MetadataIndex; now: () => number },
+  input: IngestInput,
+  claim: string,
+  claimUntil: number,
+): Promise<{ nar: NarRecord; stored: boolean }> {
   const parsed = input.fileName !== undefined ? parseNarFileName(input.fileName) : undefined;
   if (input.fileName !== undefined && !parsed) {
     throw badRequest(
@@ -63,12 +81,13 @@ export async function ingestNar(
     payloadTooLarge(`NAR file larger than the server's limit of ${input.maxSize} bytes`);
   if (input.declaredSize !== undefined && input.declaredSize > input.maxSize) throw tooLarge();
 
-  // A client-named file is stored under its name; an unnamed one under a unique key (the
-  // URL is derived from the hash once known, the storage key need not be).
+  // Every write goes to a key of its own (the URL comes from the hash, the key need not):
+  // a sweeper in another replica deleting an evicted copy of the same bytes deletes that
+  // copy's key, never the file this upload is writing.
   const key = parsed
-    ? narKey(`${parsed.fileHash}.nar${ext}`)
-    : `nar/u/${randomBytes(16).toString('hex')}.nar${ext}`;
-  const known = parsed && (await deps.index.getNar(parsed.fileHash));
+    ? narKey(`${parsed.fileHash}.${claim.slice(0, 8)}.nar${ext}`)
+    : `nar/u/${claim}.nar${ext}`;
+  const known = parsed && (await deps.index.claimNar(claim, parsed.fileHash, claimUntil));
   const reuse =
     known !== undefined &&
     (await deps.storage.head(known.key, { signal: input.signal })) !== undefined;
@@ -138,7 +157,7 @@ export async function ingestNar(
       fileHash = encodeBase32(summary.narHash.digest);
       if (parsed) checkFileHash(parsed.fileHash, fileHash);
     }
-    const existing = parsed ? undefined : await deps.index.getNar(fileHash);
+    const existing = parsed ? undefined : await deps.index.claimNar(claim, fileHash, claimUntil);
     if (existing && (await deps.storage.head(existing.key, { signal: input.signal }))) {
       await writer.abort();
       await deps.index.addNar(input.cache, existing, deps.now());
@@ -159,6 +178,12 @@ export async function ingestNar(
       key,
     };
     await deps.index.addNar(input.cache, nar, deps.now());
+    // A concurrent upload of the same bytes was recorded first: serve its copy, drop ours.
+    const first = await deps.index.getNar(fileHash);
+    if (first && first.key !== key) {
+      await deps.storage.delete(key);
+      return { nar: first, stored: false };
+    }
     return { nar, stored: true };
   } catch (err) {
     await writer.abort();

@@ -5,8 +5,8 @@ import { parse as parseToml } from 'smol-toml';
 import { compileMatch, type TierRule } from '../retention/index.ts';
 import { ConfigError, readSection, type Section } from './schema.ts';
 
-export const STORAGE_KINDS = ['fs'] as const;
-export const DATABASE_KINDS = ['sqlite'] as const;
+export const STORAGE_KINDS = ['fs', 's3'] as const;
+export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 
@@ -38,6 +38,27 @@ export interface Config {
   narGraceMs: number;
   /** Roots younger than this are not evicted: their push may still be in flight. */
   uploadGraceMs: number;
+  /** `[s3]`, required with `storage = "s3"`. */
+  s3: S3Settings | undefined;
+  /** `[postgres]`, required with `database = "postgres"`. */
+  postgres: PostgresSettings | undefined;
+}
+
+/** Where the S3 backend keeps blobs; credentials unset mean the AWS SDK's default chain. */
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  prefix: string;
+  forcePathStyle: boolean;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+}
+
+export interface PostgresSettings {
+  url: string;
+  /** Connections per process (each cluster worker and planning thread has its own pool). */
+  poolSize: number;
 }
 
 export interface CacheRetention {
@@ -49,8 +70,6 @@ const TOP: Section = {
   listen: { type: 'string', env: 'LARDER_LISTEN', default: '127.0.0.1:7745' },
   data_dir: { type: 'string', env: 'LARDER_DATA_DIR', default: './larder-data' },
   public_url: { type: 'string', env: 'LARDER_PUBLIC_URL' },
-  // S3 and PostgreSQL arrive with the scale-out work; until then asking for them is
-  // an error that says so rather than a silent fallback.
   storage: { type: 'enum', values: STORAGE_KINDS, env: 'LARDER_STORAGE', default: 'fs' },
   database: { type: 'enum', values: DATABASE_KINDS, env: 'LARDER_DATABASE', default: 'sqlite' },
   store_dir: { type: 'string', env: 'LARDER_STORE_DIR', default: '/nix/store' },
@@ -66,6 +85,21 @@ const TOP: Section = {
     env: 'LARDER_LOG_LEVEL',
     default: 'info',
   },
+};
+
+const S3: Section = {
+  bucket: { type: 'string', env: 'LARDER_S3_BUCKET' },
+  region: { type: 'string', env: 'LARDER_S3_REGION', default: 'us-east-1' },
+  endpoint: { type: 'string', env: 'LARDER_S3_ENDPOINT' },
+  prefix: { type: 'string', env: 'LARDER_S3_PREFIX', default: '' },
+  force_path_style: { type: 'bool', env: 'LARDER_S3_FORCE_PATH_STYLE', default: false },
+  access_key_id: { type: 'string', env: 'LARDER_S3_ACCESS_KEY_ID' },
+  secret_access_key: { type: 'string', env: 'LARDER_S3_SECRET_ACCESS_KEY' },
+};
+
+const POSTGRES: Section = {
+  url: { type: 'string', env: 'LARDER_POSTGRES_URL' },
+  pool_size: { type: 'int', env: 'LARDER_POSTGRES_POOL_SIZE', default: 10 },
 };
 
 const CACHE: Section = {
@@ -85,7 +119,7 @@ const RULE: Section = {
   tier: { type: 'int' },
 };
 
-const SECTIONS = new Set(['cache']);
+const SECTIONS = new Set(['cache', 's3', 'postgres']);
 
 export interface LoadOptions {
   file?: string | undefined;
@@ -134,6 +168,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     );
     retention[name] = { tier3TtlMs: r.tier3_ttl as number, rules: readRules(rule, name) };
   }
+  const s3 = readBackendSection(S3, doc.s3, env, 's3', t.storage === 's3', 'bucket');
+  const pg = readBackendSection(
+    POSTGRES,
+    doc.postgres,
+    env,
+    'postgres',
+    t.database === 'postgres',
+    'url',
+  );
 
   return {
     listen: parseListen(t.listen as string),
@@ -151,7 +194,41 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     retention,
     narGraceMs: t.nar_grace as number,
     uploadGraceMs: t.upload_grace as number,
+    s3: s3 && {
+      bucket: s3.bucket as string,
+      region: s3.region as string,
+      endpoint: (s3.endpoint as string | undefined)?.replace(/\/+$/, ''),
+      prefix: (s3.prefix as string).replace(/^\/+|\/+$/g, ''),
+      forcePathStyle: s3.force_path_style as boolean,
+      accessKeyId: s3.access_key_id as string | undefined,
+      secretAccessKey: s3.secret_access_key as string | undefined,
+    },
+    postgres: pg && { url: pg.url as string, poolSize: Math.max(1, pg.pool_size as number) },
   };
+}
+
+/**
+ * `[s3]` or `[postgres]`: always checked for unknown keys; when its backend is chosen, the
+ * key it cannot do without must be set (named in the error with its environment variable).
+ */
+function readBackendSection(
+  section: Section,
+  input: unknown,
+  env: NodeJS.ProcessEnv,
+  name: string,
+  chosen: boolean,
+  required: string,
+): Record<string, unknown> | undefined {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input)))
+    throw new ConfigError(`${name}: expected a table`);
+  const r = readSection(section, (input ?? {}) as Record<string, unknown>, env, `${name}.`);
+  if (!chosen) return undefined;
+  if (r[required] === undefined || r[required] === '') {
+    const envName = section[required]?.env;
+    const backend = name === 's3' ? 'storage = "s3"' : 'database = "postgres"';
+    throw new ConfigError(`${backend} needs ${name}.${required} (or ${envName})`);
+  }
+  return r;
 }
 
 /** `[[cache.<name>.rule]]` tables, in order: the first match gives a new root's tier. */

@@ -54,7 +54,13 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
     async evict(cache, evictions, at, graceMs) {
       const done: EvictionRecord[] = [];
       const skipped: EvictionRecord[] = [];
+      const present = q('SELECT 1 FROM paths WHERE cache = ? AND hash_part = ?');
       const one = (e: EvictionRecord) => {
+        // Another process (a cluster worker, the planning thread) evicted it already.
+        if (!present.get(cache, e.root.slice(0, 32))) {
+          skipped.push(e);
+          return;
+        }
         const set = new Set(e.hashParts);
         const referrers = q('SELECT referrer FROM refs WHERE cache = ? AND reference = ?');
         for (const h of set) {
@@ -178,9 +184,27 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
       return rows.map((r) => ({ cache: r.cache as string, fileHash: r.file_hash as string }));
     },
 
-    async finishNarDeletion(cache, fileHash) {
+    async finishNarDeletion(cache, fileHash, now) {
       return tx((): NarRecord | undefined => {
-        q('DELETE FROM nar_deletions WHERE cache = ? AND file_hash = ?').run(cache, fileHash);
+        // An upload in flight may reuse the file: wait for it (or its claim to lapse).
+        const claim = q(
+          'SELECT max(until) AS until FROM nar_claims WHERE file_hash = ? AND until > ?',
+        ).get(fileHash, now) as Row;
+        if (claim.until !== null) {
+          q('UPDATE nar_deletions SET delete_after = ? WHERE cache = ? AND file_hash = ?').run(
+            claim.until as number,
+            cache,
+            fileHash,
+          );
+          return undefined;
+        }
+        q('DELETE FROM nar_claims WHERE until <= ?').run(now);
+        // Gone already: uploaded again, or another process finished it.
+        if (
+          q('DELETE FROM nar_deletions WHERE cache = ? AND file_hash = ?').run(cache, fileHash)
+            .changes === 0
+        )
+          return undefined;
         // Pushed again during the grace period: the cache keeps it.
         if (q('SELECT 1 FROM paths WHERE cache = ? AND file_hash = ?').get(cache, fileHash))
           return undefined;

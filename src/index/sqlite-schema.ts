@@ -110,4 +110,13 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX refs_by_referrer ON refs(cache, referrer);
   `,
+  // Uploads in flight hold the NAR they may reuse against the sweeper (see claimNar).
+  `
+  CREATE TABLE nar_claims (
+    id TEXT PRIMARY KEY,
+    file_hash TEXT NOT NULL,
+    until INTEGER NOT NULL
+  );
+  CREATE INDEX nar_claims_by_file ON nar_claims(file_hash);
+  `,
 ];

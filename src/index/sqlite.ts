@@ -143,6 +143,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
     return r ? pathFromRow(r) : undefined;
   };
 
+  const counters = prepare;
   return {
     ...sqliteRetention(db, q, tx, prepare),
     async close() {
@@ -241,6 +242,9 @@ export function openSqliteIndex(file: string): MetadataIndex {
         q(
           'INSERT INTO cache_nars (cache, file_hash, uploaded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
         ).run(cache, n.fileHash, at);
+        // Uploaded again: the deletion scheduled by an eviction no longer applies, or the
+        // sweeper would take it from under the narinfo that is about to follow.
+        q('DELETE FROM nar_deletions WHERE cache = ? AND file_hash = ?').run(cache, n.fileHash);
       });
     },
     async getCacheNar(cache, fileHash) {
@@ -253,6 +257,20 @@ export function openSqliteIndex(file: string): MetadataIndex {
     async getNar(fileHash) {
       const r = q('SELECT * FROM nars WHERE file_hash = ?').get(fileHash) as Row | undefined;
       return r ? narFromRow(r) : undefined;
+    },
+    async claimNar(id, fileHash, until) {
+      return tx(() => {
+        q('INSERT OR REPLACE INTO nar_claims (id, file_hash, until) VALUES (?, ?, ?)').run(
+          id,
+          fileHash,
+          until,
+        );
+        const r = q('SELECT * FROM nars WHERE file_hash = ?').get(fileHash) as Row | undefined;
+        return r ? narFromRow(r) : undefined;
+      });
+    },
+    async releaseNar(id) {
+      counters('DELETE FROM nar_claims WHERE id = ?').run(id);
     },
 
     async getPath(cache, hashPart) {

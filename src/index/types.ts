@@ -138,6 +138,14 @@ export interface MetadataIndex {
   getCacheNar(cache: string, fileHash: string): Promise<NarRecord | undefined>;
   /** The NAR if any cache holds it. */
   getNar(fileHash: string): Promise<NarRecord | undefined>;
+  /**
+   * Holds a NAR file against deletion while an upload that may reference it is in flight,
+   * in this process or another replica, until `releaseNar(id)` or `until`. Answers the NAR
+   * if it is known, read atomically with the claim: a concurrent `finishNarDeletion` either
+   * sees the claim and keeps the NAR, or removed it first and the answer is undefined.
+   */
+  claimNar(id: string, fileHash: string, until: number): Promise<NarRecord | undefined>;
+  releaseNar(id: string): Promise<void>;
 
   getPath(cache: string, hashPart: string): Promise<PathRecord | undefined>;
   /** Inserts a path after checking, atomically, that its references are present. */
@@ -150,7 +158,8 @@ export interface MetadataIndex {
   retentionView(cache: string): Promise<RetentionRow[]>;
   /**
    * Removes each eviction's paths in one transaction, unless a path outside it now
-   * references one of them (a push landed since planning): that eviction is skipped.
+   * references one of them (a push landed since planning) or its root is already gone
+   * (another process evicted it): that eviction is skipped.
    * NAR files no path uses any more are scheduled for deletion after `graceMs`.
    */
   evict(
@@ -178,10 +187,11 @@ export interface MetadataIndex {
   /** NAR deletions whose grace period is over. */
   dueNarDeletions(now: number): Promise<{ cache: string; fileHash: string }[]>;
   /**
-   * Drops the cache's hold on a NAR whose grace is over (unless a path uses it again);
-   * returns the NAR when no cache holds it any more, so its file can be deleted.
+   * Drops the cache's hold on a NAR whose grace is over (unless a path uses it again, it
+   * was uploaded again, or an upload has claimed it); returns the NAR when no cache holds
+   * it any more, so its file can be deleted. Of two concurrent calls, one does the work.
    */
-  finishNarDeletion(cache: string, fileHash: string): Promise<NarRecord | undefined>;
+  finishNarDeletion(cache: string, fileHash: string, now: number): Promise<NarRecord | undefined>;
 
   putLog(cache: string, drv: string, rec: LogRecord): Promise<void>;
   getLog(cache: string, drv: string): Promise<LogRecord | undefined>;

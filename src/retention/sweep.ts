@@ -13,10 +13,13 @@ export async function sweepNars(deps: {
 }): Promise<number> {
   let deleted = 0;
   for (const d of await deps.index.dueNarDeletions(deps.now())) {
-    const nar = await deps.index.finishNarDeletion(d.cache, d.fileHash);
+    const nar = await deps.index.finishNarDeletion(d.cache, d.fileHash, deps.now());
     if (!nar) continue;
     await deps.storage.delete(nar.key);
-    await deps.storage.delete(listingKey(nar.fileHash));
+    // The listing's key is the file hash's: an upload of the same bytes that began after
+    // the index let go of them may have written it again.
+    if (!(await deps.index.getNar(nar.fileHash)))
+      await deps.storage.delete(listingKey(nar.fileHash));
     deleted++;
   }
   return deleted;

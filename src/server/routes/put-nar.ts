@@ -1,4 +1,4 @@
-import { ingestNar } from '../../cache/index.ts';
+import { ingestNar, narUrl } from '../../cache/index.ts';
 import { cacheOf, defineRoute } from '../context.ts';
 import { sendJson } from '../respond.ts';
 import { CACHE, route } from './patterns.ts';
@@ -26,7 +26,7 @@ export default defineRoute({
       nar.fileSize,
     );
     sendJson(ctx.res, 201, {
-      url: nar.key,
+      url: narUrl(nar),
       narHash: `sha256:${nar.narHash}`,
       narSize: nar.narSize,
       deduplicated: !stored,

@@ -1,0 +1,248 @@
+import {
+  type Db,
+  LOCK,
+  lock,
+  narFromRow,
+  num,
+  optNum,
+  type Pool,
+  type Row,
+} from './postgres-db.ts';
+import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
+
+type RetentionMethods = Pick<
+  MetadataIndex,
+  | 'retentionView'
+  | 'evict'
+  | 'pin'
+  | 'recordUse'
+  | 'recordTraffic'
+  | 'traffic'
+  | 'recentEvictions'
+  | 'recentPaths'
+  | 'dueNarDeletions'
+  | 'finishNarDeletion'
+>;
+
+/** Evictions per transaction: the per-cache lock is held this long, then pushes get a turn. */
+const BATCH = 50;
+
+/** The retention half of the PostgreSQL index; see sqlite-retention.ts for the same in SQLite. */
+export function postgresRetention({ query, tx }: Pool): RetentionMethods {
+  /** One eviction, checked and applied inside the caller's transaction. */
+  const evictOne = async (c: Db, cache: string, e: EvictionRecord, at: number, graceMs: number) => {
+    const set = [...new Set(e.hashParts)];
+    const root = await c.query('SELECT 1 FROM paths WHERE cache = $1 AND hash_part = $2', [
+      cache,
+      e.root.slice(0, 32),
+    ]);
+    // Another replica evicted this root already.
+    if (root.rowCount === 0) return false;
+    const outside = await c.query(
+      `SELECT 1 FROM refs WHERE cache = $1 AND reference = ANY($2) AND NOT (referrer = ANY($2))
+       LIMIT 1`,
+      [cache, set],
+    );
+    if (outside.rowCount !== 0) return false;
+    const files = (
+      await c.query(
+        'DELETE FROM paths WHERE cache = $1 AND hash_part = ANY($2) RETURNING file_hash',
+        [cache, set],
+      )
+    ).rows.map((r) => r.file_hash as string);
+    await c.query('DELETE FROM refs WHERE cache = $1 AND referrer = ANY($2)', [cache, set]);
+    await c.query(
+      `INSERT INTO nar_deletions (cache, file_hash, delete_after)
+       SELECT $1, f, $3 FROM unnest($2::text[]) AS f
+       WHERE NOT EXISTS (SELECT 1 FROM paths WHERE cache = $1 AND file_hash = f)
+       ON CONFLICT (cache, file_hash) DO UPDATE SET delete_after = excluded.delete_after`,
+      [cache, [...new Set(files)], at + graceMs],
+    );
+    await c.query(
+      `INSERT INTO evictions (cache, base_name, tier, bytes, paths, reason, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [cache, e.root, e.tier, e.bytes, set.length, e.reason, at],
+    );
+    return true;
+  };
+
+  return {
+    async retentionView(cache) {
+      const rows = await query(
+        `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned, p.build_seconds,
+                p.created_at, p.last_access, p.hits
+         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = $1`,
+        [cache],
+      );
+      return rows.map(
+        (r): RetentionRow => ({
+          hashPart: r.hash_part as string,
+          baseName: r.base_name as string,
+          references:
+            (r.refs as string) === ''
+              ? []
+              : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
+          bytes: num(r.file_size),
+          tier: optNum(r.tier),
+          pinned: r.pinned === true,
+          buildSeconds: optNum(r.build_seconds),
+          createdAt: num(r.created_at),
+          lastAccess: optNum(r.last_access),
+          hits: num(r.hits),
+        }),
+      );
+    },
+
+    async evict(cache, evictions, at, graceMs) {
+      const done: EvictionRecord[] = [];
+      const skipped: EvictionRecord[] = [];
+      for (let i = 0; i < evictions.length; i += BATCH) {
+        const batch = evictions.slice(i, i + BATCH);
+        const outcome = await tx(async (c) => {
+          // insertPath takes this lock for its closure check: no push lands half-way.
+          await lock(c, LOCK.cache, cache);
+          const ok: boolean[] = [];
+          for (const e of batch) ok.push(await evictOne(c, cache, e, at, graceMs));
+          return ok;
+        });
+        batch.forEach((e, k) => void (outcome[k] ? done : skipped).push(e));
+      }
+      return { done, skipped };
+    },
+
+    async pin(cache, hashPart, tier) {
+      const rows = await query(
+        'UPDATE paths SET pinned = true, tier = $1 WHERE cache = $2 AND hash_part = $3 RETURNING 1',
+        [tier ?? null, cache, hashPart],
+      );
+      return rows.length === 1;
+    },
+
+    async recordUse(cache, hashParts, fileHashes, at) {
+      // Each occurrence counts once, as in SQLite, where the statement runs per element.
+      await tx(async (c) => {
+        if (hashParts.length > 0)
+          await c.query(
+            `UPDATE paths p SET hits = p.hits + u.n, last_access = $1
+             FROM (SELECT h, count(*) AS n FROM unnest($3::text[]) AS h GROUP BY h) u
+             WHERE p.cache = $2 AND p.hash_part = u.h`,
+            [at, cache, hashParts],
+          );
+        if (fileHashes.length > 0)
+          await c.query(
+            `UPDATE paths p SET hits = p.hits + u.n, last_access = $1
+             FROM (SELECT f, count(*) AS n FROM unnest($3::text[]) AS f GROUP BY f) u
+             WHERE p.cache = $2 AND p.file_hash = u.f`,
+            [at, cache, fileHashes],
+          );
+      });
+    },
+
+    async recordTraffic(cache, minute, t) {
+      await query(
+        `INSERT INTO traffic (cache, minute, hits, misses, bytes_out) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (cache, minute) DO UPDATE SET hits = traffic.hits + excluded.hits,
+           misses = traffic.misses + excluded.misses, bytes_out = traffic.bytes_out + excluded.bytes_out`,
+        [cache, minute, t.hits, t.misses, t.bytesOut],
+      );
+    },
+
+    async traffic(cache, sinceMinute) {
+      const rows = await query(
+        'SELECT * FROM traffic WHERE cache = $1 AND minute >= $2 ORDER BY minute',
+        [cache, sinceMinute],
+      );
+      return rows.map((r) => ({
+        minute: num(r.minute),
+        hits: num(r.hits),
+        misses: num(r.misses),
+        bytesOut: num(r.bytes_out),
+      }));
+    },
+
+    async recentEvictions(cache, limit) {
+      const rows = await query(
+        'SELECT * FROM evictions WHERE cache = $1 ORDER BY at DESC LIMIT $2',
+        [cache, limit],
+      );
+      return rows.map((r) => ({
+        baseName: r.base_name as string,
+        tier: num(r.tier),
+        bytes: num(r.bytes),
+        paths: num(r.paths),
+        reason: r.reason as string,
+        at: num(r.at),
+      }));
+    },
+
+    async recentPaths(cache, limit) {
+      const rows = await query(
+        `SELECT p.base_name, n.file_size, p.created_at FROM paths p JOIN nars n ON n.file_hash = p.file_hash
+         WHERE p.cache = $1 ORDER BY p.created_at DESC LIMIT $2`,
+        [cache, limit],
+      );
+      return rows.map((r) => ({
+        baseName: r.base_name as string,
+        bytes: num(r.file_size),
+        createdAt: num(r.created_at),
+      }));
+    },
+
+    async dueNarDeletions(now) {
+      const rows = await query(
+        'SELECT cache, file_hash FROM nar_deletions WHERE delete_after <= $1',
+        [now],
+      );
+      return rows.map((r) => ({ cache: r.cache as string, fileHash: r.file_hash as string }));
+    },
+
+    async finishNarDeletion(cache, fileHash, now) {
+      return tx(async (c): Promise<NarRecord | undefined> => {
+        // claimNar and addNar take this lock too (see postgres.ts).
+        await lock(c, LOCK.nar, fileHash);
+        const claim = (
+          await c.query(
+            'SELECT max(until) AS until FROM nar_claims WHERE file_hash = $1 AND until > $2',
+            [fileHash, now],
+          )
+        ).rows[0] as Row;
+        if (claim.until !== null) {
+          await c.query(
+            'UPDATE nar_deletions SET delete_after = $1 WHERE cache = $2 AND file_hash = $3',
+            [claim.until, cache, fileHash],
+          );
+          return undefined;
+        }
+        await c.query('DELETE FROM nar_claims WHERE file_hash = $1 AND until <= $2', [
+          fileHash,
+          now,
+        ]);
+        const gone = await c.query(
+          'DELETE FROM nar_deletions WHERE cache = $1 AND file_hash = $2',
+          [cache, fileHash],
+        );
+        if (gone.rowCount === 0) return undefined;
+        const has = async (sql: string, params: unknown[]) =>
+          ((await c.query(sql, params)).rowCount ?? 0) > 0;
+        if (
+          await has('SELECT 1 FROM paths WHERE cache = $1 AND file_hash = $2 LIMIT 1', [
+            cache,
+            fileHash,
+          ])
+        )
+          return undefined;
+        await c.query('DELETE FROM cache_nars WHERE cache = $1 AND file_hash = $2', [
+          cache,
+          fileHash,
+        ]);
+        if (await has('SELECT 1 FROM cache_nars WHERE file_hash = $1 LIMIT 1', [fileHash]))
+          return undefined;
+        if (await has('SELECT 1 FROM paths WHERE file_hash = $1 LIMIT 1', [fileHash]))
+          return undefined;
+        const nar = (await c.query('DELETE FROM nars WHERE file_hash = $1 RETURNING *', [fileHash]))
+          .rows[0];
+        return nar ? narFromRow(nar) : undefined;
+      });
+    },
+  };
+}

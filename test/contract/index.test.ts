@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { MetadataIndex, NarRecord, PathRecord } from '../../src/index/index.ts';
+import { openPostgresIndex } from '../../src/index/postgres.ts';
+import { openSqliteIndex } from '../../src/index/sqlite.ts';
+import { freePort, requirePostgres, startPostgres } from '../helpers/postgres.ts';
+import { fakeStorePath } from '../helpers/upload.ts';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Opens `n` connections to one fresh database: what two replicas (or workers) share. */
+const kinds: { name: string; skip: string | false; open(n: number): Promise<MetadataIndex[]> }[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    async open(n) {
+      const dir = mkdtempSync(join(tmpdir(), 'larder-idx-'));
+      dirs.push(dir);
+      return Array.from({ length: n }, () => openSqliteIndex(join(dir, 'larder.db')));
+    },
+  },
+  {
+    name: 'postgres',
+    skip: requirePostgres(),
+    async open(n) {
+      const url = await (await startPostgres()).createDatabase();
+      return Array.from({ length: n }, () => openPostgresIndex(url, 4));
+    },
+  },
+];
+
+let seq = 0;
+const nar = (): NarRecord => {
+  const h = fakeStorePath('x').hashPart.padEnd(52, '0');
+  return {
+    fileHash: h,
+    fileSize: 1000,
+    compression: 'none',
+    narHash: h,
+    narSize: 1000,
+    key: `nar/${h}.${++seq}.nar`,
+  };
+};
+const pathOf = (name: string, n: NarRecord, refs: string[] = []): PathRecord => {
+  const sp = fakeStorePath(name);
+  return {
+    hashPart: sp.hashPart,
+    baseName: sp.baseName,
+    url: `nar/${n.fileHash}.nar`,
+    nar: n,
+    references: refs.sort(),
+    deriver: undefined,
+    system: 'x86_64-linux',
+    ca: undefined,
+    sigs: [],
+    cacheSig: 'main-1:sig',
+    tier: undefined,
+    buildSeconds: undefined,
+    createdAt: 1000,
+  };
+};
+const cache = {
+  name: 'main',
+  public: false,
+  priority: 30,
+  quota: 5 * 2 ** 30,
+  secretKey: 'k:s',
+  publicKey: 'k:p',
+  createdAt: 1,
+};
+
+/** Stores a path with its NAR in `main`. */
+async function add(index: MetadataIndex, name: string, refs: PathRecord[] = []) {
+  const n = nar();
+  await index.addNar('main', n, 1000);
+  const p = pathOf(
+    name,
+    n,
+    refs.map((r) => r.baseName),
+  );
+  assert.deepEqual(await index.insertPath('main', p), { ok: true, created: true });
+  return p;
+}
+
+const eviction = (root: PathRecord, paths: PathRecord[]) => ({
+  root: root.baseName,
+  tier: 2,
+  reason: 'quota',
+  hashParts: paths.map((p) => p.hashPart),
+  bytes: paths.length * 1000,
+});
+
+for (const kind of kinds) {
+  describe(`metadata index contract: ${kind.name}`, { skip: kind.skip }, () => {
+    it('keeps caches and numbers exactly (quota above 4 GiB, nulls as undefined)', async () => {
+      const [index] = (await kind.open(1)) as [MetadataIndex];
+      assert.equal(await index.createCache(cache), true);
+      assert.equal(await index.createCache({ ...cache, publicKey: 'other' }), false);
+      assert.deepEqual(await index.getCache('main'), cache);
+      const upd = await index.updateCache('main', { quota: undefined, public: true });
+      assert.deepEqual(await index.getCache('main'), { ...cache, quota: undefined, public: true });
+      assert.deepEqual(upd, await index.getCache('main'));
+      await index.close();
+    });
+
+    it('checks the closure atomically and refuses a changed narinfo', async () => {
+      const [index] = (await kind.open(1)) as [MetadataIndex];
+      await index.createCache(cache);
+      const dep = await add(index, 'dep');
+      const ghost = fakeStorePath('ghost');
+      const n = nar();
+      await index.addNar('main', n, 1000);
+      const p = pathOf('top', n, [dep.baseName, ghost.baseName]);
+      assert.deepEqual(await index.insertPath('main', p), { ok: false, missing: [ghost.baseName] });
+      const ok = pathOf('top', n, [dep.baseName]);
+      assert.deepEqual(await index.insertPath('main', ok), { ok: true, created: true });
+      const again = { ...ok, sigs: ['client:sig'] };
+      assert.deepEqual(await index.insertPath('main', again), { ok: true, created: false });
+      assert.deepEqual((await index.getPath('main', ok.hashPart))?.sigs, ['client:sig']);
+      const changed = { ...ok, nar: { ...n, narHash: 'z'.repeat(52) } };
+      const r = await index.insertPath('main', changed);
+      assert.equal(r.ok, false);
+      assert.ok('conflict' in r);
+      assert.deepEqual(await index.missingPaths('main', [dep.hashPart, ghost.hashPart]), [
+        ghost.hashPart,
+      ]);
+      await index.close();
+    });
+
+    it('evicts a root once, even when two connections carry out the same plan at once', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      const roots: PathRecord[] = [];
+      for (let i = 0; i < 20; i++) {
+        const lib = await add(a, `lib-${i}`);
+        roots.push(await add(a, `app-${i}`, [lib]), lib);
+      }
+      const plan = [];
+      for (let i = 0; i < roots.length; i += 2)
+        plan.push(
+          eviction(roots[i] as PathRecord, [roots[i] as PathRecord, roots[i + 1] as PathRecord]),
+        );
+      const [ra, rb] = await Promise.all([
+        a.evict('main', plan, 2000, 0),
+        b.evict('main', plan, 2000, 0),
+      ]);
+      assert.equal(ra.done.length + rb.done.length, 20, 'each root evicted by exactly one');
+      assert.equal(ra.skipped.length + rb.skipped.length, 20);
+      assert.equal((await a.countPaths('main')).paths, 0);
+      assert.equal((await a.recentEvictions('main', 100)).length, 20);
+      await a.close();
+      await b.close();
+    });
+
+    it('skips an eviction a push made unsafe, and never leaves a hole', async () => {
+      const [index] = (await kind.open(1)) as [MetadataIndex];
+      await index.createCache(cache);
+      const lib = await add(index, 'lib');
+      const app = await add(index, 'app', [lib]);
+      const late = await add(index, 'late', [lib]);
+      const r = await index.evict('main', [eviction(app, [app, lib])], 2000, 0);
+      assert.equal(r.skipped.length, 1);
+      assert.ok(await index.getPath('main', lib.hashPart), 'lib is still referenced by late');
+      assert.ok(await index.getPath('main', late.hashPart));
+      await index.close();
+    });
+
+    it('keeps a claimed NAR from the sweeper in another connection; a re-upload cancels the deletion', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      const p = await add(a, 'evicted');
+      await a.evict('main', [eviction(p, [p])], 2000, 100);
+      assert.deepEqual(await a.dueNarDeletions(2050), []);
+      assert.deepEqual(await a.dueNarDeletions(2100), [
+        { cache: 'main', fileHash: p.nar.fileHash },
+      ]);
+      // An upload in "another replica" is about to reuse the file.
+      assert.deepEqual(await b.claimNar('up-1', p.nar.fileHash, 9000), p.nar);
+      assert.equal(await a.finishNarDeletion('main', p.nar.fileHash, 2100), undefined);
+      assert.deepEqual(await a.dueNarDeletions(2100), [], 'postponed to the end of the claim');
+      await b.releaseNar('up-1');
+      assert.deepEqual(await a.dueNarDeletions(9000), [
+        { cache: 'main', fileHash: p.nar.fileHash },
+      ]);
+      const [first, second] = await Promise.all([
+        a.finishNarDeletion('main', p.nar.fileHash, 9000),
+        b.finishNarDeletion('main', p.nar.fileHash, 9000),
+      ]);
+      assert.deepEqual([first, second].filter(Boolean), [p.nar], 'one of two sweepers deletes it');
+      assert.equal(await b.claimNar('up-2', p.nar.fileHash, 20_000), undefined);
+      await b.releaseNar('up-2');
+
+      const q = await add(a, 'again');
+      await a.evict('main', [eviction(q, [q])], 3000, 100);
+      await b.addNar('main', q.nar, 3050);
+      assert.deepEqual(await a.dueNarDeletions(10_000), [], 'uploaded again: not deleted');
+      assert.deepEqual(await a.getCacheNar('main', q.nar.fileHash), q.nar);
+      await a.close();
+      await b.close();
+    });
+
+    it('counts every use and sums traffic from several connections', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      const p = await add(a, 'used');
+      await a.recordUse('main', [p.hashPart, p.hashPart], [p.nar.fileHash], 5000);
+      await b.recordUse('main', [p.hashPart], [], 6000);
+      const row = (await a.retentionView('main')).find((r) => r.hashPart === p.hashPart);
+      assert.equal(row?.hits, 4);
+      assert.equal(row?.lastAccess, 6000);
+      await a.recordTraffic('main', 7, { hits: 2, misses: 1, bytesOut: 10 });
+      await b.recordTraffic('main', 7, { hits: 1, misses: 0, bytesOut: 5 });
+      assert.deepEqual(await b.traffic('main', 0), [
+        { minute: 7, hits: 3, misses: 1, bytesOut: 15 },
+      ]);
+      assert.equal(await a.pin('main', p.hashPart, 1), true);
+      const pinned = (await b.retentionView('main'))[0];
+      assert.equal(pinned?.pinned, true);
+      assert.equal(pinned?.tier, 1);
+      assert.equal(await b.deleteCache('main'), true);
+      assert.equal(await a.getCache('main'), undefined);
+      assert.deepEqual(await a.traffic('main', 0), []);
+      await a.close();
+      await b.close();
+    });
+  });
+}
+
+describe('PostgreSQL startup', { skip: requirePostgres() }, () => {
+  it('migrates once when several replicas start at the same moment', async () => {
+    const url = await (await startPostgres()).createDatabase();
+    const many = Array.from({ length: 4 }, () => openPostgresIndex(url, 2));
+    const answers = await Promise.all(many.map((i) => i.createCache(cache)));
+    assert.deepEqual(answers.sort(), [false, false, false, true]);
+    for (const i of many) assert.deepEqual(await i.getCache('main'), cache);
+    await Promise.all(many.map((i) => i.close()));
+  });
+
+  it('says which server it cannot reach', async () => {
+    const port = await freePort();
+    const index = openPostgresIndex(`postgres://larder:secret@127.0.0.1:${port}/larder`, 1);
+    await assert.rejects(index.listCaches(), (err: Error) => {
+      assert.match(
+        err.message,
+        new RegExp(`PostgreSQL at larder@127\\.0\\.0\\.1:${port}/larder: .*ECONNREFUSED`),
+      );
+      assert.doesNotMatch(err.message, /secret/);
+      return true;
+    });
+    await index.close();
+  });
+});
