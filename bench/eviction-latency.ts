@@ -12,6 +12,7 @@ import { openSqliteIndex } from '../src/index/sqlite.ts';
 import { encodeBase32 } from '../src/nix/index.ts';
 import { spawnServer } from '../test/helpers/process-server.ts';
 import { machineLines } from './helpers/machine.ts';
+import { statusBytes } from './helpers/proc.ts';
 
 const N = Number(process.env.BENCH_PATHS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -139,11 +140,14 @@ try {
       ['during eviction', busy],
     ] as const) {
       console.log(
-        `${name.padEnd(16)} ${String(xs.length).padEnd(10)} ${pct(xs, 50).toFixed(2).padEnd(8)} ${pct(xs, 99).toFixed(2).padEnd(8)} ${Math.max(...xs).toFixed(1)}`,
+        `${name.padEnd(16)} ${String(xs.length).padEnd(10)} ${pct(xs, 50).toFixed(2).padEnd(8)} ${pct(xs, 99).toFixed(2).padEnd(8)} ${xs.reduce((m, x) => Math.max(m, x), 0).toFixed(1)}`,
       );
     }
     console.log(
       `eviction: ${result.evictions.length} roots in ${gcSecs.toFixed(1)} s (goal: p99 < 5 ms during it)`,
+    );
+    console.log(
+      `server peak RSS (VmHWM, planning thread included): ${(statusBytes(server.child.pid as number, 'VmHWM') / 2 ** 20).toFixed(0)} MiB`,
     );
   } finally {
     await server.stop();

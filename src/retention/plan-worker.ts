@@ -43,6 +43,12 @@ parentPort?.on('message', async (req: PlanRequest) => {
       req.evictWithGraceMs === undefined
         ? undefined
         : await index.evict(req.cache, evictionRecords(plan), req.now, req.evictWithGraceMs);
+    if (result) {
+      // Carried out here: the hash parts (a million strings at 1M paths) need not cross
+      // back, where copying them would stall the server's event loop for seconds.
+      for (const e of plan.evictions) e.paths = [];
+      for (const r of [...result.done, ...result.skipped]) r.hashParts = [];
+    }
     parentPort?.postMessage({ id: req.id, plan, result });
   } catch (err) {
     parentPort?.postMessage({ id: req.id, error: (err as Error).message });

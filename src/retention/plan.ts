@@ -182,7 +182,13 @@ export function planEviction(
       }
     }
     current -= bytesFreed;
-    evictions.push({ root: roots[r] as RootView, paths: freed, bytesFreed, reason });
+    evictions.push({
+      root: roots[r] as RootView,
+      paths: freed,
+      pathCount: freed.length,
+      bytesFreed,
+      reason,
+    });
   };
   const protectedSet = new Set(protectIdx);
   const candidates: number[] = [];

@@ -41,6 +41,8 @@ export interface Eviction {
   root: RootView;
   /** Hash parts removed with this root (its closure that nothing else kept). */
   paths: string[];
+  /** How many: `paths` itself is left empty once a planning thread has carried it out. */
+  pathCount: number;
   bytesFreed: number;
   reason: 'tier3-ttl' | 'quota';
 }

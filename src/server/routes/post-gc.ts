@@ -29,7 +29,7 @@ export default defineRoute({
         value: Number(e.root.value.toPrecision(4)),
         rebuildSeconds: Math.round(e.root.rebuildSeconds),
         rebuildEstimated: e.root.rebuildEstimated,
-        paths: e.paths.length,
+        paths: e.pathCount,
         bytesFreed: e.bytesFreed,
         skipped: skipped.includes(e.root.baseName),
       })),
