@@ -1,14 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
 
 /** An S3-protocol server (s3rver, in this process), shared by the tests of one process. */
 export interface TestS3 {
@@ -41,20 +36,37 @@ export function startS3(): Promise<TestS3> {
   return started;
 }
 
+// s3rver runs in a child process: tests that run Nix with spawnSync block their own event
+// loop, and a server in the same process would stop answering the larder it is serving.
+const SERVER = `
+const S3rver = require('s3rver');
+const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.argv[1] });
+server.run().then(({ port }) => console.log(port), (err) => { console.error(err); process.exit(1); });
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
 async function boot(): Promise<TestS3> {
-  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
   const dir = mkdtempSync(join(tmpdir(), 'larder-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
-  const { port } = await server.run();
+  const child = spawn(process.execPath, ['-e', SERVER, dir], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    // The child exits when this process does: its stdin closes.
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+    child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
+  });
+  child.unref();
+  (child.stdin as unknown as { unref(): void }).unref?.();
+  (child.stdout as unknown as { unref(): void }).unref?.();
+  process.once('exit', () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   // s3rver accepts any credentials; these are its documented defaults.
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  // Neither the server nor the client's kept-alive sockets may hold the test process open.
-  const http = (server as unknown as { httpServer?: import('node:http').Server }).httpServer;
-  http?.unref();
-  http?.on('connection', (socket) => socket.unref());
   return {
     endpoint,
     client,
