@@ -69,6 +69,7 @@ export async function main(opts: ServeOptions = {}): Promise<void> {
   });
   if (cluster.isWorker) return runWorker(config);
   const deps = createDeps(config);
+  await deps.storage.check?.();
   const boot = await bootstrap(deps);
   if (config.workers === 1) {
     const address = await listen(deps);
@@ -133,6 +134,8 @@ function printBanner(config: Config, boot: Bootstrapped, addr: AddressInfo): voi
   const base = config.publicUrl ?? `http://${host}:${addr.port}`;
   const lines = [
     `larder listening on http://${host}:${addr.port} (data in ${config.dataDir}${config.workers > 1 ? `, ${config.workers} workers` : ''})`,
+    ...(config.s3 ? [`  NARs in s3://${config.s3.bucket}/${config.s3.prefix}`] : []),
+    ...(config.postgres ? ['  metadata in PostgreSQL'] : []),
   ];
   for (const c of boot.caches) {
     lines.push(`  cache ${c.name}${c.public ? ' (public)' : ' (private)'}`);

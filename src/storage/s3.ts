@@ -103,6 +103,8 @@ export function createS3Store(s: S3Settings, client = s3Client(s)): BlobStore {
       );
     },
 
+    check: checkBucket,
+
     async delete(key: string, opts: { signal?: AbortSignal } = {}) {
       try {
         // S3 answers a delete of a missing key with success: nothing to classify.

@@ -33,6 +33,8 @@ export interface BlobStore {
   head(key: string, opts?: { signal?: AbortSignal }): Promise<{ size: number } | undefined>;
   createWriter(key: string, opts?: { signal?: AbortSignal }): Promise<BlobWriter>;
   delete(key: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Rejects with a clear error when the backend cannot be used (S3: bucket unreachable). */
+  check?(): Promise<void>;
 }
 
 /** A storage failure that is not a miss; `cause` carries the backend's error. */

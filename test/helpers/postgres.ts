@@ -1,11 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const BIN = process.env.LARDER_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** LARDER_PG_BIN, else the newest /usr/lib/postgresql/<version>/bin (Debian's layout). */
+const BIN =
+  process.env.LARDER_PG_BIN ??
+  (() => {
+    const root = '/usr/lib/postgresql';
+    const versions = existsSync(root)
+      ? readdirSync(root)
+          .filter((v) => /^\d+$/.test(v))
+          .sort((x, y) => Number(y) - Number(x))
+      : [];
+    return join(root, versions[0] ?? '15', 'bin');
+  })();
 
 /** A throwaway PostgreSQL cluster, one per test process, stopped when the process exits. */
 export interface TestPostgres {
