@@ -260,7 +260,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
     },
     async claimNar(id, fileHash, until) {
       return tx(() => {
-        q('INSERT OR REPLACE INTO nar_claims (id, file_hash, until) VALUES (?, ?, ?)').run(
+        // Claims are in no memoised record: the serving path's memo stays warm during uploads.
+        counters('INSERT OR REPLACE INTO nar_claims (id, file_hash, until) VALUES (?, ?, ?)').run(
           id,
           fileHash,
           until,
