@@ -14,6 +14,8 @@ const main = defineCommand({
     cache: () => import('./commands/cache.ts').then((m) => m.default),
     token: () => import('./commands/token.ts').then((m) => m.default),
     lint: () => import('./commands/lint.ts').then((m) => m.default),
+    'check-repro': () => import('./commands/check-repro.ts').then((m) => m.default),
+    package: () => import('./commands/package.ts').then((m) => m.default),
     push: () => import('./commands/push.ts').then((m) => m.default),
     use: () => import('./commands/use.ts').then((m) => m.default),
     pull: () => import('./commands/pull.ts').then((m) => m.default),
