@@ -177,6 +177,15 @@ describe('tiers, quota and eviction', () => {
       [drop.baseName],
     );
     assert.equal(dry.evictions[0]?.reason, 'quota');
+    const counted = (await (
+      await api('POST', '/_api/v1/q4/gc', { dryRun: true, limit: 0 })
+    ).json()) as { evictions: unknown[]; evictionCount: number; pathCount: number };
+    assert.deepEqual(
+      [counted.evictions.length, counted.evictionCount, counted.pathCount],
+      [0, 1, 1],
+      'totals cover every root even when none is listed',
+    );
+    assert.equal((await api('POST', '/_api/v1/q4/gc', { limit: -1 })).status, 400);
     assert.ok(await has('q4', drop), 'a dry run changes nothing');
     const run = await api('POST', '/_api/v1/q4/gc', {});
     assert.equal(run.status, 200);

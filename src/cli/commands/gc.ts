@@ -8,6 +8,9 @@ interface GcResult {
   quota: number | null;
   bytesBefore: number;
   bytesAfter: number;
+  /** All roots evicted; `evictions` lists the first `limit` of them. */
+  evictionCount: number;
+  pathCount: number;
   evictions: {
     root: string;
     tier: number;
@@ -26,6 +29,7 @@ export default defineCommand({
   args: {
     cache: { type: 'positional', required: true, description: 'cache name' },
     'dry-run': { type: 'boolean', description: 'only show what would be evicted' },
+    limit: { type: 'string', description: 'roots to list (default 1000; totals cover all)' },
     ...connectionArgs,
     ...jsonArg,
   },
@@ -33,10 +37,13 @@ export default defineCommand({
     const r = await apiFrom(args).request<GcResult>(
       'POST',
       `/_api/v1/${encodeURIComponent(args.cache)}/gc`,
-      { dryRun: args['dry-run'] === true },
+      {
+        dryRun: args['dry-run'] === true,
+        ...(args.limit === undefined ? {} : { limit: Number(args.limit) }),
+      },
     );
     output(args.json, r, () => {
-      const head = `${r.dryRun ? 'would evict' : 'evicted'} ${r.evictions.length} root(s) from ${r.cache}: ${formatSize(r.bytesBefore)} -> ${formatSize(r.bytesAfter)}${r.quota === null ? '' : ` (quota ${formatSize(r.quota)})`}`;
+      const head = `${r.dryRun ? 'would evict' : 'evicted'} ${r.evictionCount} root(s) from ${r.cache}: ${formatSize(r.bytesBefore)} -> ${formatSize(r.bytesAfter)}${r.quota === null ? '' : ` (quota ${formatSize(r.quota)})`}`;
       if (r.evictions.length === 0) return `${head}\nnothing to evict`;
       const rows = r.evictions.map((e) => [
         e.root.slice(33),
@@ -48,7 +55,8 @@ export default defineCommand({
         String(e.value),
         e.skipped ? 'skipped: referenced by a new push' : '',
       ]);
-      return `${head}\n${table([['ROOT', 'TIER', 'WHY', 'FREES', 'PATHS', 'REBUILD', 'VALUE', ''], ...rows])}`;
+      const more = r.evictionCount - r.evictions.length;
+      return `${head}\n${table([['ROOT', 'TIER', 'WHY', 'FREES', 'PATHS', 'REBUILD', 'VALUE', ''], ...rows])}${more > 0 ? `\n… and ${more} more (--limit to list them)` : ''}`;
     });
   },
 });

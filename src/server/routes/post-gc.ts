@@ -1,4 +1,5 @@
 import { collect, planCache } from '../../retention/index.ts';
+import { badRequest } from '../../util/http-error.ts';
 import { readJson } from '../api-helpers.ts';
 import { cacheOf, defineRoute } from '../context.ts';
 import { sendJson } from '../respond.ts';
@@ -11,18 +12,26 @@ export default defineRoute({
   access: { kind: 'cache', scope: 'delete' },
   async handle(ctx) {
     const cache = cacheOf(ctx);
-    const dryRun = (await readJson(ctx)).dryRun === true;
+    const body = await readJson(ctx);
+    const dryRun = body.dryRun === true;
+    // A collection of a large cache can evict 100,000 roots: list the first `limit` (in
+    // eviction order) and give totals for all, so the answer stays small.
+    const limit = body.limit === undefined ? 1000 : Number(body.limit);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw badRequest('limit must be a whole number of roots to list', 'limit');
     const { plan, skipped: skippedRecords } = dryRun
       ? { plan: await planCache(ctx.deps, cache, undefined, { evictionsOnly: true }), skipped: [] }
       : await collect(ctx.deps, cache);
-    const skipped = skippedRecords.map((e) => e.root);
+    const skipped = new Set(skippedRecords.map((e) => e.root));
     sendJson(ctx.res, 200, {
       cache: cache.name,
       dryRun,
       quota: cache.quota ?? null,
       bytesBefore: plan.totalBytes,
       bytesAfter: plan.bytesAfter,
-      evictions: plan.evictions.map((e) => ({
+      evictionCount: plan.evictions.length,
+      pathCount: plan.evictions.reduce((n, e) => n + e.pathCount, 0),
+      evictions: plan.evictions.slice(0, limit).map((e) => ({
         root: e.root.baseName,
         tier: e.root.tier,
         reason: e.reason,
@@ -31,7 +40,7 @@ export default defineRoute({
         rebuildEstimated: e.root.rebuildEstimated,
         paths: e.pathCount,
         bytesFreed: e.bytesFreed,
-        skipped: skipped.includes(e.root.baseName),
+        skipped: skipped.has(e.root.baseName),
       })),
     });
   },
