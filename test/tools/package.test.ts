@@ -13,7 +13,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ElfError, parseElf } from '../../src/tools/package/index.ts';
+import {
+  checkArtifact,
+  ElfError,
+  PackageRefused,
+  parseElf,
+} from '../../src/tools/package/index.ts';
 import { runLarder } from '../helpers/cli.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
 import { type ServerProcess, spawnServer } from '../helpers/process-server.ts';
@@ -83,6 +88,18 @@ describe('ELF parsing', () => {
     assert.equal(elf.kind, 'shared');
     assert.ok(elf.exports.length > 50, `${elf.exports.length} exports`);
     assert.deepEqual(elf.exports, readelfExports(SYSTEM_LIB));
+  });
+
+  it('refuses to check symbols of a file without section headers instead of calling them absent', () => {
+    const bytes = writeElf({ bits: 64, endian: 'little', machine: 62 });
+    bytes.writeUInt16LE(0, 60); // e_shnum, as sstrip leaves it
+    assert.equal(parseElf(bytes).hasSectionHeaders, false);
+    const opts = { file: 'x', name: 'x', version: '1', machine: 'any' };
+    assert.throws(
+      () => checkArtifact('libfix.so', bytes, { ...opts, expectSymbols: ['visible_fn'] }),
+      (e: Error) => e instanceof PackageRefused && /no section headers/.test(e.message),
+    );
+    assert.equal(checkArtifact('libfix.so', bytes, opts).kind, 'shared');
   });
 
   it('tells a static executable from a shared object, and refuses non-ELF and truncated files', () => {

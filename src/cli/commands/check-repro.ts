@@ -25,7 +25,7 @@ export default defineCommand({
   args: {
     installables: {
       type: 'positional',
-      required: true,
+      required: false,
       description: 'store paths, .drv paths, ./result links, or attributes with -f',
     },
     file: {
@@ -58,6 +58,8 @@ export default defineCommand({
   },
   async run({ args }) {
     try {
+      if (args._.length === 0 && !args.file)
+        throw new ClientError('check-repro: give an installable, or -f file.nix', { exitCode: 2 });
       if (args.rebuild === false && !args.cache)
         throw new ClientError('check-repro: --no-rebuild needs --cache to compare with', {
           exitCode: 2,

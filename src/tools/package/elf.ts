@@ -22,6 +22,8 @@ export interface ElfInfo {
   needed: string[];
   /** Whether a `.dynsym` section exists (static executables have none). */
   hasDynamicSymbols: boolean;
+  /** Section headers are what `.dynsym` is found by; `sstrip` removes them all. */
+  hasSectionHeaders: boolean;
   /** Defined global or weak symbols of default or protected visibility in `.dynsym`. */
   exports: string[];
 }
@@ -203,6 +205,7 @@ export function parseElf(buf: Buffer): ElfInfo {
     soname,
     needed,
     hasDynamicSymbols: dynsym !== undefined,
+    hasSectionHeaders: sections.length > 0,
     exports,
   };
 }

@@ -26,7 +26,9 @@ export interface PackageResult extends AddedPath {
   /** Where the artifact is inside the package: `lib/<file>` or `bin/<file>`. */
   installed: string;
   links: string[];
-  elf: Omit<ElfInfo, 'exports' | 'type' | 'hasDynamicSymbols'> & { exportedSymbols: number };
+  elf: Omit<ElfInfo, 'exports' | 'type' | 'hasDynamicSymbols' | 'hasSectionHeaders'> & {
+    exportedSymbols: number;
+  };
   symbols: string[];
 }
 
@@ -81,6 +83,10 @@ export function checkArtifact(file: string, bytes: Buffer, opts: PackageOptions)
     );
   const wanted = opts.expectSymbols ?? [];
   if (wanted.length > 0) {
+    if (!elf.hasSectionHeaders)
+      throw new PackageRefused(
+        `${file} has no section headers (sstrip?), so its exported symbols cannot be checked`,
+      );
     if (!elf.hasDynamicSymbols)
       throw new PackageRefused(
         `${file} has no dynamic symbol table (.dynsym), so it exports none of: ${wanted.join(', ')}`,
@@ -116,7 +122,13 @@ export async function packageArtifact(opts: PackageOptions): Promise<PackageResu
       ? [elf.soname]
       : [];
   const added = await addPackage({ name, file: installed, bytes, links }, { store: opts.store });
-  const { exports, type: _type, hasDynamicSymbols: _has, ...summary } = elf;
+  const {
+    exports,
+    type: _type,
+    hasDynamicSymbols: _dynsym,
+    hasSectionHeaders: _sections,
+    ...summary
+  } = elf;
   return {
     ...added,
     name,

@@ -156,7 +156,7 @@ async function checkOne(
           o.rebuild = 'differs';
           o.checkPath = second;
           o.rebuiltNarHash = await narHashOfTree(second);
-          o.differences = await compareTrees(first, second);
+          o.differences = compareTrees(first, second);
           if (opts.diffoscope) await explain(opts.diffoscope, first, second, o.differences);
         } else o.rebuild = 'not-compared';
       }
