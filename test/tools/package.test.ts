@@ -239,7 +239,11 @@ describe('larder package with real Nix', { skip: requireNix() }, () => {
     const usage = await larder(['package', '/bin/busybox', '--name', 'x']);
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--name and --version are required/);
-    for (const r of [notElf, staticExe, arch, usage]) assert.doesNotMatch(r.err, /\n\s+at /);
+    // A misspelt check must not silently mean "no check".
+    const typo = await larder(['package', '/bin/busybox', ...base, '--expect-symbols', 'main']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /unknown option --expect-symbols/);
+    for (const r of [notElf, staticExe, arch, usage, typo]) assert.doesNotMatch(r.err, /\n\s+at /);
   });
 
   it('packages an executable under bin/ and pushes it to a larder cache', async () => {

@@ -8,6 +8,7 @@ import {
   packageArtifact,
 } from '../../tools/package/index.ts';
 import { connectionArgs, jsonArg, output } from '../shared.ts';
+import { refuseUnknownOptions } from './tool-options.ts';
 
 /** `--expect-symbol a --expect-symbol b` or `--expect-symbol a,b`. */
 function list(v: unknown): string[] {
@@ -18,34 +19,37 @@ function list(v: unknown): string[] {
     .filter(Boolean);
 }
 
+const options = {
+  file: { type: 'positional', required: true, description: 'the shared object or executable' },
+  name: { type: 'string', description: 'package name (required)' },
+  version: { type: 'string', description: 'package version (required)' },
+  'expect-elf': {
+    type: 'string',
+    description: 'refuse anything but a shared object or an executable: shared | executable',
+  },
+  'expect-symbol': {
+    type: 'string',
+    description: 'a symbol the file must export in its dynamic symbol table (repeatable, or a,b)',
+  },
+  machine: {
+    type: 'string',
+    description: 'CPU it must be built for (x86_64, aarch64, …, or any); default: this machine',
+  },
+  push: { type: 'string', description: 'push the package to this cache afterwards' },
+  store: { type: 'string', description: "the Nix store to add to (default: Nix's own)" },
+  ...connectionArgs,
+  ...jsonArg,
+} as const;
+
 export default defineCommand({
   meta: {
     name: 'package',
     description:
       'Check a prebuilt ELF file (type, machine, exported symbols), add it to the Nix store as <name>-<version> (same inputs, same path), and optionally push it',
   },
-  args: {
-    file: { type: 'positional', required: true, description: 'the shared object or executable' },
-    name: { type: 'string', description: 'package name (required)' },
-    version: { type: 'string', description: 'package version (required)' },
-    'expect-elf': {
-      type: 'string',
-      description: 'refuse anything but a shared object or an executable: shared | executable',
-    },
-    'expect-symbol': {
-      type: 'string',
-      description: 'a symbol the file must export in its dynamic symbol table (repeatable, or a,b)',
-    },
-    machine: {
-      type: 'string',
-      description: 'CPU it must be built for (x86_64, aarch64, …, or any); default: this machine',
-    },
-    push: { type: 'string', description: 'push the package to this cache afterwards' },
-    store: { type: 'string', description: "the Nix store to add to (default: Nix's own)" },
-    ...connectionArgs,
-    ...jsonArg,
-  },
-  async run({ args }) {
+  args: options,
+  async run({ args, rawArgs }) {
+    refuseUnknownOptions('package', rawArgs, options);
     if (!args.name || !args.version)
       throw new ClientError('package: --name and --version are required', { exitCode: 2 });
     const expectElf = args['expect-elf'] as string | undefined;
