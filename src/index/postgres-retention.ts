@@ -28,7 +28,15 @@ type RetentionMethods = Pick<
 const BATCH = 50;
 
 /** The retention half of the PostgreSQL index; see sqlite-retention.ts for the same in SQLite. */
-export function postgresRetention({ query, tx }: Pool): RetentionMethods {
+/**
+ * `write` runs a statement that changes memoised records and `forget` clears the memo
+ * (see postgres-memo.ts); use counts and traffic change none.
+ */
+export function postgresRetention(
+  { query, tx }: Pick<Pool, 'query' | 'tx'>,
+  write: Pool['query'],
+  forget: () => void,
+): RetentionMethods {
   /** One eviction, checked and applied inside the caller's transaction. */
   const evictOne = async (c: Db, cache: string, e: EvictionRecord, at: number, graceMs: number) => {
     const set = [...new Set(e.hashParts)];
@@ -105,13 +113,14 @@ export function postgresRetention({ query, tx }: Pool): RetentionMethods {
           for (const e of batch) ok.push(await evictOne(c, cache, e, at, graceMs));
           return ok;
         });
+        forget();
         batch.forEach((e, k) => void (outcome[k] ? done : skipped).push(e));
       }
       return { done, skipped };
     },
 
     async pin(cache, hashPart, tier) {
-      const rows = await query(
+      const rows = await write(
         'UPDATE paths SET pinned = true, tier = $1 WHERE cache = $2 AND hash_part = $3 RETURNING 1',
         [tier ?? null, cache, hashPart],
       );

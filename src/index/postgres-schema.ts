@@ -107,4 +107,20 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE INDEX nar_claims_by_file ON nar_claims(file_hash);
   `,
+  // Every replica memoises caches, tokens and paths; these tell all of them when to forget
+  // (postgres-memo.ts). Use counters (hits, last_access) change no memoised record.
+  `
+  CREATE FUNCTION larder_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('larder_changed', TG_TABLE_NAME);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER caches_changed AFTER INSERT OR UPDATE OR DELETE ON caches
+    FOR EACH STATEMENT EXECUTE FUNCTION larder_changed();
+  CREATE TRIGGER tokens_changed AFTER INSERT OR UPDATE OR DELETE ON tokens
+    FOR EACH STATEMENT EXECUTE FUNCTION larder_changed();
+  CREATE TRIGGER paths_changed
+    AFTER INSERT OR DELETE OR UPDATE OF sigs, tier, pinned, build_seconds, url, file_hash, refs
+    ON paths FOR EACH STATEMENT EXECUTE FUNCTION larder_changed();
+  `,
 ];

@@ -1,4 +1,5 @@
 import { LOCK, lock, narFromRow, num, openPool, optNum, optStr, type Row } from './postgres-db.ts';
+import { openMemo } from './postgres-memo.ts';
 import { postgresRetention } from './postgres-retention.ts';
 import type {
   CacheRecord,
@@ -63,17 +64,34 @@ const PATH_SELECT = `SELECT p.*, n.file_size, n.compression, n.nar_hash, n.nar_s
  */
 export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
   const db = openPool(url, poolSize);
-  const { query, tx } = db;
+  const memo = openMemo(url, db.ready);
+  const { query } = db;
+  // Writes through this index forget the memo at once; other replicas' writes via NOTIFY.
+  const tx: typeof db.tx = async (fn) => {
+    try {
+      return await db.tx(fn);
+    } finally {
+      memo.clear();
+    }
+  };
+  const write = async (sql: string, params: unknown[] = []) => {
+    try {
+      return await query(sql, params);
+    } finally {
+      memo.clear();
+    }
+  };
   const one = async (sql: string, params: unknown[]) => (await query(sql, params))[0];
 
   return {
-    ...postgresRetention(db),
+    ...postgresRetention(db, write, memo.clear),
     async close() {
+      await memo.close();
       await db.close();
     },
 
     async createCache(c) {
-      const rows = await query(
+      const rows = await write(
         `INSERT INTO caches (name, public, priority, quota, secret_key, public_key, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING name`,
         [c.name, c.public, c.priority, c.quota ?? null, c.secretKey, c.publicKey, c.createdAt],
@@ -81,8 +99,10 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
       return rows.length === 1;
     },
     async getCache(name) {
-      const r = await one('SELECT * FROM caches WHERE name = $1', [name]);
-      return r ? cacheFromRow(r) : undefined;
+      return memo.get(`c:${name}`, async () => {
+        const r = await one('SELECT * FROM caches WHERE name = $1', [name]);
+        return r ? cacheFromRow(r) : undefined;
+      });
     },
     async listCaches() {
       return (await query('SELECT * FROM caches ORDER BY name')).map(cacheFromRow);
@@ -113,7 +133,7 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
     },
 
     async createToken(t) {
-      await query(
+      await write(
         `INSERT INTO tokens (id, hash, description, grants, created_at, expires_at, revoked_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
@@ -128,8 +148,10 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
       );
     },
     async getTokenByHash(hash) {
-      const r = await one('SELECT * FROM tokens WHERE hash = $1', [hash]);
-      return r ? tokenFromRow(r) : undefined;
+      return memo.get(`t:${hash}`, async () => {
+        const r = await one('SELECT * FROM tokens WHERE hash = $1', [hash]);
+        return r ? tokenFromRow(r) : undefined;
+      });
     },
     async getToken(id) {
       const r = await one('SELECT * FROM tokens WHERE id = $1', [id]);
@@ -139,7 +161,7 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
       return (await query('SELECT * FROM tokens ORDER BY created_at')).map(tokenFromRow);
     },
     async revokeToken(id, at) {
-      const rows = await query(
+      const rows = await write(
         'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id',
         [at, id],
       );
@@ -196,11 +218,13 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
     },
 
     async getPath(cache, hashPart) {
-      const r = await one(`${PATH_SELECT} WHERE p.cache = $1 AND p.hash_part = $2`, [
-        cache,
-        hashPart,
-      ]);
-      return r ? pathFromRow(r) : undefined;
+      return memo.get(`p:${cache}/${hashPart}`, async () => {
+        const r = await one(`${PATH_SELECT} WHERE p.cache = $1 AND p.hash_part = $2`, [
+          cache,
+          hashPart,
+        ]);
+        return r ? pathFromRow(r) : undefined;
+      });
     },
     async insertPath(cache, p): Promise<InsertPathResult> {
       return tx(async (c): Promise<InsertPathResult> => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import type { MetadataIndex, NarRecord, PathRecord } from '../../src/index/index.ts';
 import { openPostgresIndex } from '../../src/index/postgres.ts';
 import { openSqliteIndex } from '../../src/index/sqlite.ts';
@@ -13,6 +13,15 @@ const dirs: string[] = [];
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+// Closed after each test, passed or failed: an open pool would keep the process alive.
+const opened: MetadataIndex[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((i) => i.close()));
+});
+const track = (xs: MetadataIndex[]) => {
+  opened.push(...xs);
+  return xs;
+};
 
 /** Opens `n` connections to one fresh database: what two replicas (or workers) share. */
 const kinds: { name: string; skip: string | false; open(n: number): Promise<MetadataIndex[]> }[] = [
@@ -22,7 +31,7 @@ const kinds: { name: string; skip: string | false; open(n: number): Promise<Meta
     async open(n) {
       const dir = mkdtempSync(join(tmpdir(), 'larder-idx-'));
       dirs.push(dir);
-      return Array.from({ length: n }, () => openSqliteIndex(join(dir, 'larder.db')));
+      return track(Array.from({ length: n }, () => openSqliteIndex(join(dir, 'larder.db'))));
     },
   },
   {
@@ -30,7 +39,7 @@ const kinds: { name: string; skip: string | false; open(n: number): Promise<Meta
     skip: requirePostgres(),
     async open(n) {
       const url = await (await startPostgres()).createDatabase();
-      return Array.from({ length: n }, () => openPostgresIndex(url, 4));
+      return track(Array.from({ length: n }, () => openPostgresIndex(url, 4)));
     },
   },
 ];
@@ -106,7 +115,6 @@ for (const kind of kinds) {
       const upd = await index.updateCache('main', { quota: undefined, public: true });
       assert.deepEqual(await index.getCache('main'), { ...cache, quota: undefined, public: true });
       assert.deepEqual(upd, await index.getCache('main'));
-      await index.close();
     });
 
     it('checks the closure atomically and refuses a changed narinfo', async () => {
@@ -130,7 +138,6 @@ for (const kind of kinds) {
       assert.deepEqual(await index.missingPaths('main', [dep.hashPart, ghost.hashPart]), [
         ghost.hashPart,
       ]);
-      await index.close();
     });
 
     it('evicts a root once, even when two connections carry out the same plan at once', async () => {
@@ -154,8 +161,6 @@ for (const kind of kinds) {
       assert.equal(ra.skipped.length + rb.skipped.length, 20);
       assert.equal((await a.countPaths('main')).paths, 0);
       assert.equal((await a.recentEvictions('main', 100)).length, 20);
-      await a.close();
-      await b.close();
     });
 
     it('skips an eviction a push made unsafe, and never leaves a hole', async () => {
@@ -168,7 +173,6 @@ for (const kind of kinds) {
       assert.equal(r.skipped.length, 1);
       assert.ok(await index.getPath('main', lib.hashPart), 'lib is still referenced by late');
       assert.ok(await index.getPath('main', late.hashPart));
-      await index.close();
     });
 
     it('keeps a claimed NAR from the sweeper in another connection; a re-upload cancels the deletion', async () => {
@@ -201,8 +205,39 @@ for (const kind of kinds) {
       await b.addNar('main', q.nar, 3050);
       assert.deepEqual(await a.dueNarDeletions(10_000), [], 'uploaded again: not deleted');
       assert.deepEqual(await a.getCacheNar('main', q.nar.fileHash), q.nar);
-      await a.close();
-      await b.close();
+    });
+
+    it('forgets a token, cache or path that another connection changed', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      const p = await add(a, 'memo');
+      const token = {
+        id: 't1',
+        hash: 'h'.repeat(64),
+        description: '',
+        grants: [{ cache: '*', scopes: ['pull' as const] }],
+        createdAt: 1,
+        expiresAt: undefined,
+        revokedAt: undefined,
+      };
+      await a.createToken(token);
+      // Read twice through b: the second answer may come from b's memo.
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await b.getTokenByHash(token.hash))?.revokedAt, undefined);
+        assert.equal((await b.getCache('main'))?.public, false);
+        assert.ok(await b.getPath('main', p.hashPart));
+      }
+      await a.revokeToken('t1', 5);
+      await a.updateCache('main', { public: true });
+      await a.evict('main', [eviction(p, [p])], 2000, 0);
+      // SQLite sees it on the next read; PostgreSQL once b's LISTEN connection has heard.
+      const until = Date.now() + 10_000;
+      const seen = async () =>
+        (await b.getTokenByHash(token.hash))?.revokedAt === 5 &&
+        (await b.getCache('main'))?.public === true &&
+        (await b.getPath('main', p.hashPart)) === undefined;
+      while (!(await seen()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(await seen(), 'b still answers from before the change');
     });
 
     it('counts every use and sums traffic from several connections', async () => {
@@ -226,8 +261,6 @@ for (const kind of kinds) {
       assert.equal(await b.deleteCache('main'), true);
       assert.equal(await a.getCache('main'), undefined);
       assert.deepEqual(await a.traffic('main', 0), []);
-      await a.close();
-      await b.close();
     });
   });
 }
@@ -235,16 +268,17 @@ for (const kind of kinds) {
 describe('PostgreSQL startup', { skip: requirePostgres() }, () => {
   it('migrates once when several replicas start at the same moment', async () => {
     const url = await (await startPostgres()).createDatabase();
-    const many = Array.from({ length: 4 }, () => openPostgresIndex(url, 2));
+    const many = track(Array.from({ length: 4 }, () => openPostgresIndex(url, 2)));
     const answers = await Promise.all(many.map((i) => i.createCache(cache)));
     assert.deepEqual(answers.sort(), [false, false, false, true]);
     for (const i of many) assert.deepEqual(await i.getCache('main'), cache);
-    await Promise.all(many.map((i) => i.close()));
   });
 
   it('says which server it cannot reach', async () => {
     const port = await freePort();
-    const index = openPostgresIndex(`postgres://larder:secret@127.0.0.1:${port}/larder`, 1);
+    const [index] = track([
+      openPostgresIndex(`postgres://larder:secret@127.0.0.1:${port}/larder`, 1),
+    ]) as [MetadataIndex];
     await assert.rejects(index.listCaches(), (err: Error) => {
       assert.match(
         err.message,
@@ -253,6 +287,5 @@ describe('PostgreSQL startup', { skip: requirePostgres() }, () => {
       assert.doesNotMatch(err.message, /secret/);
       return true;
     });
-    await index.close();
   });
 });
