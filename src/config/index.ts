@@ -1,6 +1,7 @@
 export {
   type CacheRetention,
   type CacheSettings,
+  type CacheUpstreams,
   type Config,
   type DatabaseKind,
   loadConfig,
@@ -8,5 +9,6 @@ export {
   parseListen,
   type S3Settings,
   type StorageKind,
+  type UpstreamSettings,
 } from './load.ts';
 export { ConfigError } from './schema.ts';

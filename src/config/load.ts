@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { parsePublicKey } from '../nix/index.ts';
 import { compileMatch, type TierRule } from '../retention/index.ts';
 import { ConfigError, readSection, type Section } from './schema.ts';
 
@@ -34,6 +35,8 @@ export interface Config {
   caches: Record<string, CacheSettings>;
   /** Per-cache retention settings from `[cache.<name>]`: tier-3 TTL and tier rules. */
   retention: Record<string, CacheRetention>;
+  /** Per-cache upstream substituters from `[[cache.<name>.upstream]]` and `pull_through`. */
+  upstreams: Record<string, CacheUpstreams>;
   /** How long an evicted NAR stays downloadable (in-flight substitutions finish). */
   narGraceMs: number;
   /** Roots younger than this are not evicted: their push may still be in flight. */
@@ -59,6 +62,18 @@ export interface PostgresSettings {
   url: string;
   /** Connections per process (each cluster worker and planning thread has its own pool). */
   poolSize: number;
+}
+
+/** An upstream substituter: its base URL (no trailing slash) and the key its narinfos are signed with. */
+export interface UpstreamSettings {
+  url: string;
+  publicKey: string;
+}
+
+export interface CacheUpstreams {
+  upstreams: UpstreamSettings[];
+  /** false: only pushes skip; true: misses are fetched and stored; redirect: narinfo only. */
+  pullThrough: false | true | 'redirect';
 }
 
 export interface CacheRetention {
@@ -119,6 +134,11 @@ const RULE: Section = {
   tier: { type: 'int' },
 };
 
+const UPSTREAM: Section = {
+  url: { type: 'string' },
+  public_key: { type: 'string' },
+};
+
 const SECTIONS = new Set(['cache', 's3', 'postgres']);
 
 export interface LoadOptions {
@@ -153,12 +173,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
   const caches: Record<string, CacheSettings> = {};
   const retention: Record<string, CacheRetention> = {};
+  const upstreams: Record<string, CacheUpstreams> = {};
   const cacheDoc = (doc.cache ?? {}) as Record<string, unknown>;
   for (const [name, body] of Object.entries(cacheDoc)) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ConfigError(`cache.${name}: expected a table`);
     }
-    const { rule, tier3_ttl, ...rest } = body as Record<string, unknown>;
+    const { rule, tier3_ttl, upstream, pull_through, ...rest } = body as Record<string, unknown>;
     caches[name] = readSection(CACHE, rest, {}, `cache.${name}.`);
     const r = readSection(
       CACHE_RETENTION,
@@ -167,6 +188,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       `cache.${name}.`,
     );
     retention[name] = { tier3TtlMs: r.tier3_ttl as number, rules: readRules(rule, name) };
+    const ups = readUpstreams(upstream, pull_through, name);
+    if (ups) upstreams[name] = ups;
   }
   const s3 = readBackendSection(S3, doc.s3, env, 's3', t.storage === 's3', 'bucket');
   const pg = readBackendSection(
@@ -192,6 +215,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     workers: t.workers === 0 ? availableParallelism() : Math.max(1, t.workers as number),
     caches,
     retention,
+    upstreams,
     narGraceMs: t.nar_grace as number,
     uploadGraceMs: t.upload_grace as number,
     s3: s3 && {
@@ -255,6 +279,46 @@ function readRules(input: unknown, cache: string): TierRule[] {
       minSize: r.min_size as number | undefined,
     };
   });
+}
+
+/** `[[cache.<name>.upstream]]` tables and `pull_through = true | false | "redirect"`. */
+function readUpstreams(
+  input: unknown,
+  pullThrough: unknown,
+  cache: string,
+): CacheUpstreams | undefined {
+  if (
+    pullThrough !== undefined &&
+    pullThrough !== true &&
+    pullThrough !== false &&
+    pullThrough !== 'redirect'
+  )
+    throw new ConfigError(
+      `cache.${cache}.pull_through: expected true, false or "redirect", got ${JSON.stringify(pullThrough)}`,
+    );
+  if (input === undefined) {
+    if (pullThrough)
+      throw new ConfigError(`cache.${cache}.pull_through needs [[cache.${cache}.upstream]]`);
+    return undefined;
+  }
+  if (!Array.isArray(input))
+    throw new ConfigError(`cache.${cache}.upstream: expected [[cache.${cache}.upstream]] tables`);
+  const list = input.map((raw, i) => {
+    const where = `cache.${cache}.upstream[${i}].`;
+    const r = readSection(UPSTREAM, raw as Record<string, unknown>, {}, where);
+    for (const key of ['url', 'public_key'])
+      if (r[key] === undefined) throw new ConfigError(`${where}${key} is required`);
+    const url = (r.url as string).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/.test(url))
+      throw new ConfigError(`${where}url: expected an http(s) URL, got ${JSON.stringify(r.url)}`);
+    try {
+      parsePublicKey(r.public_key as string);
+    } catch (err) {
+      throw new ConfigError(`${where}public_key: ${(err as Error).message}`);
+    }
+    return { url, publicKey: r.public_key as string };
+  });
+  return { upstreams: list, pullThrough: (pullThrough ?? false) as CacheUpstreams['pullThrough'] };
 }
 
 /** Parses HOST:PORT, [v6]:PORT or a bare port. */

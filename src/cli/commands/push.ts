@@ -64,8 +64,8 @@ export default defineCommand({
     });
     output(args.json, s, () =>
       s.uploaded === 0
-        ? `nothing to upload: all ${s.skipped} paths of the closure are already in ${s.cache}`
-        : `pushed ${s.uploaded} paths to ${s.cache} (${formatSize(s.bytes)} compressed, ${formatSize(s.narBytes)} NAR) in ${s.seconds.toFixed(1)} s; ${s.skipped} already there`,
+        ? `nothing to upload: all ${s.skipped} paths of the closure are already in ${s.cache}${s.upstream ? ` (${s.upstream} of them on its upstreams)` : ''}`
+        : `pushed ${s.uploaded} paths to ${s.cache} (${formatSize(s.bytes)} compressed, ${formatSize(s.narBytes)} NAR) in ${s.seconds.toFixed(1)} s; ${s.skipped} already there${s.upstream ? ` (${s.upstream} on its upstreams)` : ''}`,
     );
   },
 });

@@ -24,8 +24,10 @@ export interface PushSummary {
   roots: string[];
   /** Paths uploaded by this push. */
   uploaded: number;
-  /** Paths the cache already had. */
+  /** Paths the cache already had, or that an upstream of it has (counted in `upstream` too). */
   skipped: number;
+  /** Paths not uploaded because an upstream of the cache has them, signed by its key. */
+  upstream: number;
   /** Compressed bytes sent. */
   bytes: number;
   /** Uncompressed NAR bytes of the uploaded paths. */
@@ -52,14 +54,20 @@ export async function push(settings: ServerSettings, opts: PushOptions): Promise
   });
   if (roots.length === 0) throw new ClientError('nothing to push', { exitCode: 2 });
   const closure = await queryClosure(roots, opts.store);
-  const { missing } = await api.request<{ missing: string[] }>(
-    'POST',
-    `/_api/v1/${encodeURIComponent(opts.cache)}/missing`,
-    {
-      paths: closure.map((p) => p.path),
-    },
-  );
-  const todo = new Map(closure.filter((p) => missing.includes(p.path)).map((p) => [p.path, p]));
+  const answer = await api.request<{
+    missing: string[];
+    upstream?: string[];
+    pullsReferences?: boolean;
+  }>('POST', `/_api/v1/${encodeURIComponent(opts.cache)}/missing`, {
+    paths: closure.map((p) => p.path),
+  });
+  const missing = new Set(answer.missing);
+  const todo = new Map(closure.filter((p) => missing.has(p.path)).map((p) => [p.path, p]));
+  const upstream = answer.upstream ?? [];
+  // A server that pulls upstream references itself needs none of them uploaded.
+  const skippedUpstream = answer.pullsReferences
+    ? upstream.length
+    : withUpstreamReferences(todo, closure, upstream);
   const target: Target = {
     server: settings.server,
     cache: opts.cache,
@@ -76,6 +84,7 @@ export async function push(settings: ServerSettings, opts: PushOptions): Promise
     roots,
     uploaded: 0,
     skipped: closure.length - todo.size,
+    upstream: skippedUpstream,
     bytes: 0,
     narBytes: 0,
     deduplicated: 0,
@@ -126,6 +135,31 @@ export async function push(settings: ServerSettings, opts: PushOptions): Promise
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * Adds to `todo` the upstream paths an upload refers to (directly or through other such
+ * paths): the server stores a narinfo only when its references are in the cache. Answers
+ * how many upstream paths are left out.
+ */
+function withUpstreamReferences(
+  todo: Map<string, PathInfo>,
+  closure: PathInfo[],
+  upstream: string[],
+): number {
+  const listed = new Set(upstream);
+  const onUpstream = new Map(closure.filter((p) => listed.has(p.path)).map((p) => [p.path, p]));
+  const stack = [...todo.values()];
+  for (let info = stack.pop(); info; info = stack.pop()) {
+    for (const r of info.references) {
+      const u = onUpstream.get(r);
+      if (u && !todo.has(r)) {
+        todo.set(r, u);
+        stack.push(u);
+      }
+    }
+  }
+  return onUpstream.size - [...onUpstream.keys()].filter((p) => todo.has(p)).length;
 }
 
 /** Limits how many async tasks run at once. */

@@ -1,4 +1,5 @@
 import { renderNarInfo } from '../../cache/index.ts';
+import { narInfoFromUpstream } from '../../upstream/index.ts';
 import { notFound } from '../../util/http-error.ts';
 import { cacheOf, defineRoute } from '../context.ts';
 import { sendText } from '../respond.ts';
@@ -22,7 +23,11 @@ export default defineRoute({
         cache: cache.name,
       });
     ctx.deps.usage.narinfo(cache.name, rec?.hashPart);
-    if (!rec) throw notFound(`${ctx.params.hash}.narinfo is not in cache ${cache.name}`);
+    if (!rec) {
+      const fromUpstream = await narInfoFromUpstream(ctx.deps, cache, ctx.params.hash as string);
+      if (fromUpstream) return sendText(ctx.res, 200, fromUpstream, 'text/x-nix-narinfo');
+      throw notFound(`${ctx.params.hash}.narinfo is not in cache ${cache.name}`);
+    }
     sendText(ctx.res, 200, renderNarInfo(rec, ctx.deps.config.storeDir), 'text/x-nix-narinfo');
   },
 });

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { acceptNarInfo } from '../../cache/index.ts';
 import { admit } from '../../retention/index.ts';
+import { pullReferences } from '../../upstream/index.ts';
 import { badRequest, payloadTooLarge } from '../../util/http-error.ts';
 import { readSmallBody } from '../../util/read-body.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -18,6 +19,7 @@ export default defineRoute({
     const body = await readSmallBody(ctx.req, limit, () =>
       payloadTooLarge(`a narinfo may have at most ${limit} bytes`),
     );
+    await pullReferences(ctx.deps, cache, body.toString('utf8'));
     const { created, record } = await acceptNarInfo(
       {
         index: ctx.deps.index,

@@ -1,0 +1,154 @@
+import { Readable } from 'node:stream';
+import { acceptNarInfo, ingestNar, narUrl, parseNarFileName } from '../cache/index.ts';
+import type { CacheUpstreams, Config } from '../config/index.ts';
+import type { CacheRecord, MetadataIndex, PathRecord } from '../index/index.ts';
+import { decodeBase32, serializeNarInfo } from '../nix/index.ts';
+import { admit } from '../retention/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import type { Logger } from '../util/log.ts';
+import type { UpstreamHit, UpstreamLookup } from './lookup.ts';
+
+export interface PullDeps {
+  config: Config;
+  storage: BlobStore;
+  index: MetadataIndex;
+  logger: Logger;
+  now: () => number;
+}
+
+/** The NAR file's absolute URL: narinfo URLs are relative to the cache that served them. */
+export const upstreamNarUrl = (hit: UpstreamHit) =>
+  /^https?:\/\//.test(hit.info.url) ? hit.info.url : `${hit.upstream.url}/${hit.info.url}`;
+
+/**
+ * Pull-through (`pull_through = true`): fetches a path the cache lacks from the first
+ * upstream that has it signed, with its whole closure first, because the index only takes
+ * a path whose references are present (the invariant every narinfo this cache serves
+ * keeps). The NAR goes through the same ingest as a push, so its file hash and NAR hash
+ * are checked while it streams; the path is stored as tier 3, signed by this cache.
+ * Concurrent misses for one path share one fetch.
+ */
+export class PullThrough {
+  private readonly inFlight = new Map<string, Promise<PathRecord | undefined>>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private readonly lookup: UpstreamLookup;
+  /** NAR downloads in flight at once. */
+  private readonly concurrency: number;
+  private readonly headersTimeoutMs: number;
+
+  constructor(lookup: UpstreamLookup, concurrency = 4, headersTimeoutMs = 30_000) {
+    this.lookup = lookup;
+    this.concurrency = concurrency;
+    this.headersTimeoutMs = headersTimeoutMs;
+  }
+
+  pull(
+    deps: PullDeps,
+    cache: CacheRecord,
+    ups: CacheUpstreams,
+    hashPart: string,
+  ): Promise<PathRecord | undefined> {
+    const key = `${cache.name}/${hashPart}`;
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = this.pullOnce(deps, cache, ups, hashPart).catch((err: Error) => {
+        deps.logger.warn(`pull-through of ${hashPart} into ${cache.name} failed`, {
+          error: err.message,
+        });
+        return undefined;
+      });
+      p.finally(() => this.inFlight.delete(key)).catch(() => {});
+      this.inFlight.set(key, p);
+    }
+    return p;
+  }
+
+  private async pullOnce(
+    deps: PullDeps,
+    cache: CacheRecord,
+    ups: CacheUpstreams,
+    hashPart: string,
+  ): Promise<PathRecord | undefined> {
+    const have = await deps.index.getPath(cache.name, hashPart);
+    if (have) return have;
+    const hit = await this.lookup.find(ups.upstreams, hashPart);
+    if (!hit) return undefined;
+    const { info, upstream } = hit;
+    // No cycles to fear: store paths only refer to themselves or to paths made before them.
+    const refs = info.references.filter((r) => r.slice(0, 32) !== hashPart);
+    const got = await Promise.all(refs.map((r) => this.pull(deps, cache, ups, r.slice(0, 32))));
+    const absent = refs.filter((_, i) => !got[i]);
+    if (absent.length > 0) {
+      deps.logger.warn(
+        `not pulling ${info.storePath} from ${upstream.url}: its references ${absent.join(', ')} could not be pulled`,
+      );
+      return undefined;
+    }
+    const url = upstreamNarUrl(hit);
+    const name = url.slice(url.lastIndexOf('/') + 1);
+    const nar = await this.slot(async () => {
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(new Error('no answer')), this.headersTimeoutMs);
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: ctl.signal });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel();
+        throw new Error(`${url} answered HTTP ${res.status}`);
+      }
+      const declared = res.headers.get('content-length');
+      return ingestNar(deps, {
+        cache: cache.name,
+        fileName: parseNarFileName(name) ? name : undefined,
+        compression: info.compression,
+        body: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        declaredSize: declared === null ? undefined : Number(declared),
+        maxSize: deps.config.maxNarSize,
+        signal: ctl.signal,
+      });
+    });
+    // The upstream's NarHash, NarSize and references (what its signature covers) must
+    // match the bytes just verified: acceptNarInfo checks them against the ingested NAR.
+    const text = serializeNarInfo(
+      {
+        ...info,
+        url: narUrl(nar.nar),
+        compression: nar.nar.compression,
+        fileHash: { algo: 'sha256', digest: decodeBase32(nar.nar.fileHash) },
+        fileSize: nar.nar.fileSize,
+      },
+      deps.config.storeDir,
+    );
+    const { record } = await acceptNarInfo(
+      {
+        index: deps.index,
+        storeDir: deps.config.storeDir,
+        now: deps.now,
+        admit: (incoming) => admit(deps, cache, incoming),
+      },
+      cache,
+      hashPart,
+      text,
+      { tier: 3 },
+    );
+    deps.logger.info(`pulled ${record.baseName} from ${upstream.url} into ${cache.name}`);
+    return record;
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
