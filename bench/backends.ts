@@ -64,7 +64,8 @@ await runBench(async (defer) => {
     const runs = await Promise.all(
       targets.map((t) =>
         wrk(t.url, list, {
-          threads: 1,
+          // The same client capacity in total, whether one replica or two are loaded.
+          threads: LOAD.threads / targets.length,
           connections: LOAD.connections / targets.length,
           seconds: SECONDS,
         }),
