@@ -37,6 +37,11 @@ export interface IngestInput {
   declaredSize: number | undefined;
   maxSize: number;
   signal: AbortSignal;
+  /**
+   * NarHash (nix-base32) and NarSize the NAR must have, checked before anything is kept:
+   * for a NAR fetched from an upstream, whose signature vouches for these and not the file.
+   */
+  expect?: { narHash: string; narSize: number } | undefined;
 }
 
 /**
@@ -109,6 +114,7 @@ async function ingestClaimed(
     const fan = fanOut([], countAndHash);
     await pipeline(input.body, fan, { signal: input.signal });
     checkFileHash(parsed.fileHash, encodeBase32(fileHasher.digest()));
+    if (input.expect) checkExpected(input.expect, known.narHash, known.narSize);
     await deps.index.addNar(input.cache, known, deps.now());
     return { nar: known, stored: false };
   }
@@ -157,6 +163,10 @@ async function ingestClaimed(
       fileHash = encodeBase32(summary.narHash.digest);
       if (parsed) checkFileHash(parsed.fileHash, fileHash);
     }
+    if (input.expect) {
+      const narHash = formatHash(summary.narHash, 'base32').slice('sha256:'.length);
+      checkExpected(input.expect, narHash, summary.narSize);
+    }
     const existing = parsed ? undefined : await deps.index.claimNar(claim, fileHash, claimUntil);
     if (existing && (await deps.storage.head(existing.key, { signal: input.signal }))) {
       await writer.abort();
@@ -189,6 +199,18 @@ async function ingestClaimed(
     await writer.abort();
     throw err;
   }
+}
+
+function checkExpected(
+  expect: { narHash: string; narSize: number },
+  narHash: string,
+  narSize: number,
+): void {
+  if (narHash !== expect.narHash || narSize !== expect.narSize)
+    throw badRequest(
+      `the NAR is sha256:${narHash} (${narSize} bytes), not sha256:${expect.narHash} (${expect.narSize} bytes) as expected`,
+      'NarHash',
+    );
 }
 
 function checkFileHash(expected: string, actual: string): void {

@@ -1,8 +1,10 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebStream } from 'node:stream/web';
 import { acceptNarInfo, ingestNar, narUrl, parseNarFileName } from '../cache/index.ts';
 import type { CacheUpstreams, Config } from '../config/index.ts';
 import type { CacheRecord, MetadataIndex, PathRecord } from '../index/index.ts';
-import { decodeBase32, serializeNarInfo } from '../nix/index.ts';
+import { decodeBase32, formatHash, type NarInfo, serializeNarInfo } from '../nix/index.ts';
 import { admit } from '../retention/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
@@ -36,12 +38,12 @@ export class PullThrough {
   private readonly lookup: UpstreamLookup;
   /** NAR downloads in flight at once. */
   private readonly concurrency: number;
-  private readonly headersTimeoutMs: number;
+  private readonly timeoutMs: number;
 
-  constructor(lookup: UpstreamLookup, concurrency = 4, headersTimeoutMs = 30_000) {
+  constructor(lookup: UpstreamLookup, concurrency = 4, timeoutMs = 60_000) {
     this.lookup = lookup;
     this.concurrency = concurrency;
-    this.headersTimeoutMs = headersTimeoutMs;
+    this.timeoutMs = timeoutMs;
   }
 
   pull(
@@ -76,6 +78,10 @@ export class PullThrough {
     const hit = await this.lookup.find(ups.upstreams, hashPart);
     if (!hit) return undefined;
     const { info, upstream } = hit;
+    if (info.narHash.algo !== 'sha256') {
+      deps.logger.warn(`not pulling ${info.storePath} from ${upstream.url}: NarHash is not sha256`);
+      return undefined;
+    }
     // No cycles to fear: store paths only refer to themselves or to paths made before them.
     const refs = info.references.filter((r) => r.slice(0, 32) !== hashPart);
     const got = await Promise.all(refs.map((r) => this.pull(deps, cache, ups, r.slice(0, 32))));
@@ -89,28 +95,33 @@ export class PullThrough {
     const url = upstreamNarUrl(hit);
     const name = url.slice(url.lastIndexOf('/') + 1);
     const nar = await this.slot(async () => {
+      // No overall deadline (a NAR may take an hour), but an upstream silent for longer
+      // than the timeout, before the headers or between two chunks, is given up on.
       const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(new Error('no answer')), this.headersTimeoutMs);
-      let res: Response;
+      let timer = setTimeout(() => ctl.abort(new Error('upstream went silent')), this.timeoutMs);
+      const alive = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => ctl.abort(new Error('upstream went silent')), this.timeoutMs);
+      };
       try {
-        res = await fetch(url, { signal: ctl.signal });
+        const res = await fetch(url, { signal: ctl.signal });
+        if (!res.ok || !res.body) {
+          await res.body?.cancel();
+          throw new Error(`${url} answered HTTP ${res.status}`);
+        }
+        const body = new PassThrough({
+          transform(chunk, _enc, done) {
+            alive();
+            done(null, chunk);
+          },
+        });
+        // pipeline, not pipe: a reset connection must fail the ingest, not leave it waiting.
+        pipeline(Readable.fromWeb(res.body as WebStream), body).catch(() => {});
+        const declared = res.headers.get('content-length');
+        return await this.ingest(deps, cache.name, info, name, body, declared, ctl.signal);
       } finally {
         clearTimeout(timer);
       }
-      if (!res.ok || !res.body) {
-        await res.body?.cancel();
-        throw new Error(`${url} answered HTTP ${res.status}`);
-      }
-      const declared = res.headers.get('content-length');
-      return ingestNar(deps, {
-        cache: cache.name,
-        fileName: parseNarFileName(name) ? name : undefined,
-        compression: info.compression,
-        body: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-        declaredSize: declared === null ? undefined : Number(declared),
-        maxSize: deps.config.maxNarSize,
-        signal: ctl.signal,
-      });
     });
     // The upstream's NarHash, NarSize and references (what its signature covers) must
     // match the bytes just verified: acceptNarInfo checks them against the ingested NAR.
@@ -138,6 +149,32 @@ export class PullThrough {
     );
     deps.logger.info(`pulled ${record.baseName} from ${upstream.url} into ${cache.name}`);
     return record;
+  }
+
+  /** Streams the NAR through the push ingest, which checks hashes before keeping anything. */
+  private ingest(
+    deps: PullDeps,
+    cache: string,
+    info: NarInfo,
+    name: string,
+    body: Readable,
+    declared: string | null,
+    signal: AbortSignal,
+  ) {
+    return ingestNar(deps, {
+      cache,
+      fileName: parseNarFileName(name) ? name : undefined,
+      compression: info.compression,
+      body,
+      declaredSize: declared === null ? undefined : Number(declared),
+      maxSize: deps.config.maxNarSize,
+      signal,
+      // Nothing is kept unless the bytes are what the upstream's signature vouches for.
+      expect: {
+        narHash: formatHash(info.narHash, 'base32').slice('sha256:'.length),
+        narSize: info.narSize,
+      },
+    });
   }
 
   private async slot<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +25,10 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
   let nix: NixEnv;
   let up: ServerProcess;
   let down: ServerProcess;
+  /** An upstream that passes on the real one's signed narinfos, with `URL:`s of its choosing. */
+  let liar: Server;
+  let liarUrl: string;
+  const swapped = new Map<string, string>();
   const keys: Record<string, string> = {};
   const builder = () => nix.store('builder');
 
@@ -86,6 +92,17 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
     nix = NixEnv.create();
     writeFileSync(join(root, 'up.toml'), '[cache.main]\npublic = true\n');
     up = await spawnServer(join(root, 'up'), { LARDER_CONFIG: join(root, 'up.toml') });
+    liar = createServer(async (req, res) => {
+      const hash = /\/main\/([0-9a-z]{32})\.narinfo$/.exec(req.url ?? '')?.[1] ?? '';
+      const real = await fetch(`${up.url}/main/${hash}.narinfo`);
+      const text = (await real.text()).replace(
+        /^URL: (.*)$/m,
+        (_, url: string) => `URL: ${up.url}/main/${swapped.get(hash) ?? url}`,
+      );
+      res.writeHead(real.status, { 'content-type': 'text/x-nix-narinfo' }).end(text);
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}/main`;
     const wrongKey = nix.generateKey('impostor-1').public;
     const upstream = (key: string, url = `${up.url}/main`) =>
       `[[cache.CACHE.upstream]]\nurl = "${url}/"\npublic_key = "${key}"\n`;
@@ -103,10 +120,11 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
           'pull_through = true',
           upstream(wrongKey) + upstream(up.publicKey, 'http://127.0.0.1:1/main'),
         ),
+        cache('liar', 'pull_through = true', upstream(up.publicKey, liarUrl)),
       ].join('\n'),
     );
     down = await spawnServer(join(root, 'down'), { LARDER_CONFIG: join(root, 'down.toml') });
-    for (const name of ['skip', 'pull', 'redir', 'bad']) {
+    for (const name of ['skip', 'pull', 'redir', 'bad', 'liar']) {
       const res = await fetch(`${down.url}/_api/v1/caches/${name}`, {
         headers: { authorization: `Bearer ${down.adminToken}` },
       });
@@ -115,6 +133,7 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
   });
   after(async () => {
     await Promise.all([up?.stop(), down?.stop()]);
+    liar?.close();
     nix?.cleanup();
     rmSync(root, { recursive: true, force: true });
     assert.doesNotMatch(up?.stderr() ?? '', / ERROR /);
@@ -232,5 +251,30 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
       { uploaded: pushed.uploaded, upstream: pushed.upstream },
       { uploaded: 2, upstream: 0 },
     );
+  });
+
+  it('a NAR that is not the one the upstream signed is refused and not kept', async () => {
+    const g = closure('liar-g');
+    const other = nix.addText(builder(), 'decoy', 'other bytes\n');
+    await push(up, 'main', [g.top, other]);
+    const decoyUrl = /^URL: (.*)$/m.exec(
+      await (await fetch(`${up.url}/main/${hashOf(other)}.narinfo`)).text(),
+    )?.[1];
+    swapped.set(hashOf(g.top), decoyUrl as string);
+    const before = narFiles();
+
+    assert.equal((await narinfo('liar', g.top)).status, 404);
+    assert.match(
+      down.stderr(),
+      new RegExp(`pull-through of ${hashOf(g.top)} into liar failed.*NarHash`),
+    );
+    assert.deepEqual(
+      await roots('liar', '1,2,3'),
+      [g.paths.find((p) => p !== g.top)],
+      'only the honest reference was stored',
+    );
+    const added = narFiles().filter((f) => !before.includes(f));
+    assert.equal(added.length, 1, `only the reference's NAR: ${added.join(', ')}`);
+    assert.ok(!added[0]?.includes(decoyUrl?.slice(4, 56) as string));
   });
 });
