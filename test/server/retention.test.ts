@@ -193,7 +193,10 @@ describe('tiers, quota and eviction', () => {
     assert.ok(await has('q4', keep));
     const metrics = await (await api('GET', '/metrics')).text();
     assert.match(metrics, /larder_evictions_total\{cache="q4",tier="2",reason="quota"\} 1\n/);
-    assert.match(metrics, new RegExp(`larder_evicted_bytes_total\\{cache="q4"\\} ${drop.file.length}\\n`));
+    assert.match(
+      metrics,
+      new RegExp(`larder_evicted_bytes_total\\{cache="q4"\\} ${drop.file.length}\\n`),
+    );
   });
 
   it('counts downloads and liveness touches as use', async () => {
