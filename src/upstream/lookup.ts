@@ -10,6 +10,9 @@ import {
 } from '../nix/index.ts';
 import type { Logger } from '../util/log.ts';
 
+/** An answer not to remember: the upstream was not asked, or did not answer. */
+const UNKNOWN = Symbol('unknown');
+
 /** What an upstream answered for one path, after its signature checked out. */
 export interface UpstreamHit {
   upstream: UpstreamSettings;
@@ -24,6 +27,8 @@ export interface LookupOptions {
   /** Per request: an upstream slower than this counts as not having the path. */
   timeoutMs?: number;
   positiveTtlMs?: number;
+  /** How long an upstream that failed is not asked (its paths count as not there). */
+  downMs?: number;
   negativeTtlMs?: number;
   maxEntries?: number;
   now?: () => number;
@@ -44,6 +49,8 @@ export class UpstreamLookup {
   private readonly memo = new Map<string, { hit: UpstreamHit | undefined; until: number }>();
   private readonly inFlight = new Map<string, Promise<UpstreamHit | undefined>>();
   private readonly keys = new Map<string, PublicKey>();
+  /** Upstreams that failed lately, until when they are not asked at all. */
+  private readonly downUntil = new Map<string, number>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly o: Required<LookupOptions>;
@@ -54,6 +61,7 @@ export class UpstreamLookup {
       timeoutMs: 10_000,
       positiveTtlMs: 3_600_000,
       negativeTtlMs: 300_000,
+      downMs: 30_000,
       maxEntries: 100_000,
       now: Date.now,
       ...opts,
@@ -82,6 +90,7 @@ export class UpstreamLookup {
     let p = this.inFlight.get(key);
     if (!p) {
       p = this.fetchVerified(upstream, hashPart).then((hit) => {
+        if (hit === UNKNOWN) return undefined;
         this.remember(key, hit);
         return hit;
       });
@@ -109,28 +118,40 @@ export class UpstreamLookup {
   private async fetchVerified(
     upstream: UpstreamSettings,
     hashPart: string,
-  ): Promise<UpstreamHit | undefined> {
+  ): Promise<UpstreamHit | undefined | typeof UNKNOWN> {
+    // A failing upstream is left alone for a while: a 2,000-path push must not wait for
+    // 2,000 timeouts. What it would have said is unknown, so nothing is remembered.
+    if ((this.downUntil.get(upstream.url) ?? 0) > this.o.now()) return UNKNOWN;
     const url = `${upstream.url}/${hashPart}.narinfo`;
     let text: string | undefined;
     try {
       text = await this.slot(async () => {
-        const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs) });
-        if (res.status === 404 || res.status === 403) {
-          await res.body?.cancel();
-          return undefined;
+        if ((this.downUntil.get(upstream.url) ?? 0) > this.o.now()) throw UNKNOWN;
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs) });
+          if (res.status === 404 || res.status === 403) {
+            await res.body?.cancel();
+            return undefined;
+          }
+          if (!res.ok) {
+            await res.body?.cancel();
+            throw new Error(`HTTP ${res.status}`);
+          }
+          return await res.text();
+        } catch (err) {
+          // Marked before the slot is handed on, so the next waiter sees it.
+          this.downUntil.set(upstream.url, this.o.now() + this.o.downMs);
+          throw err;
         }
-        if (!res.ok) {
-          await res.body?.cancel();
-          throw new Error(`HTTP ${res.status}`);
-        }
-        return await res.text();
       });
     } catch (err) {
       // An unreachable or failing upstream never fails the caller: the path is "not there".
-      this.o.logger.warn(`upstream ${upstream.url} did not answer for ${hashPart}`, {
-        error: (err as Error).message,
-      });
-      return undefined;
+      if (err === UNKNOWN) return UNKNOWN;
+      this.o.logger.warn(
+        `upstream ${upstream.url} did not answer for ${hashPart}; not asked for ${this.o.downMs / 1000} s`,
+        { error: (err as Error).message },
+      );
+      return UNKNOWN;
     }
     if (text === undefined) return undefined;
     let info: NarInfo;

@@ -29,6 +29,7 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
   let liar: Server;
   let liarUrl: string;
   const swapped = new Map<string, string>();
+  const asked = new Map<string, number>();
   const keys: Record<string, string> = {};
   const builder = () => nix.store('builder');
 
@@ -94,6 +95,7 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
     up = await spawnServer(join(root, 'up'), { LARDER_CONFIG: join(root, 'up.toml') });
     liar = createServer(async (req, res) => {
       const hash = /\/main\/([0-9a-z]{32})\.narinfo$/.exec(req.url ?? '')?.[1] ?? '';
+      asked.set(hash, (asked.get(hash) ?? 0) + 1);
       const real = await fetch(`${up.url}/main/${hash}.narinfo`);
       const text = (await real.text()).replace(
         /^URL: (.*)$/m,
@@ -166,6 +168,22 @@ describe('upstreams: a second larder as the upstream', { skip: requireNix() }, (
     );
     const got = substitute('skip', above);
     assert.equal(got.code, 0, got.stderr);
+  });
+
+  it('asks the upstream once per path and remembers the answer', async () => {
+    const h = closure('asked-h');
+    await push(up, 'main', [h.top]);
+    for (let i = 0; i < 2; i++) {
+      const r = await push(down, 'liar', [h.top]);
+      assert.deepEqual(
+        { uploaded: r.uploaded, upstream: r.upstream },
+        { uploaded: 0, upstream: 2 },
+      );
+    }
+    assert.deepEqual(
+      h.paths.map((p) => asked.get(hashOf(p))),
+      [1, 1],
+    );
   });
 
   it('pull-through: Nix gets a path only the upstream had, and the cache keeps it as tier 3', async () => {
