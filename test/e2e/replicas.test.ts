@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import {
   verifySignature,
 } from '../../src/nix/index.ts';
 import { NixEnv, requireNix } from '../helpers/nix-env.ts';
-import { requirePostgres, startPostgres } from '../helpers/postgres.ts';
+import { freePort, requirePostgres, startPostgres } from '../helpers/postgres.ts';
 import { type ServerProcess, spawnServer } from '../helpers/process-server.ts';
 import { requireS3, startS3 } from '../helpers/s3.ts';
 import { authed } from '../helpers/server.ts';
@@ -140,6 +141,94 @@ describe('two larder replicas on one bucket and one database', {
       nix.run(['nix-store', '--store', consumer, '--verify-path', top]);
       nix.run(['nix', 'store', 'verify', '--store', `${b.url}/main`, '-r', top, ...subst]);
     } finally {
+      nix.cleanup();
+    }
+  });
+
+  it('works behind the example load balancer, deploy/replicas/nginx.conf', async (t) => {
+    if (requireNix(t)) return;
+    if (spawnSync('nginx', ['-v']).status !== 0) {
+      if (process.env.LARDER_REQUIRE_NGINX === '1')
+        throw new Error('LARDER_REQUIRE_NGINX=1 but nginx is not installed');
+      t.skip('nginx is not installed');
+      return;
+    }
+    // The example as shipped, with this test's ports and a private prefix for its files.
+    const dir = join(root, 'nginx');
+    mkdirSync(dir, { recursive: true });
+    const port = await freePort();
+    const hostOf = (s: ServerProcess) => new URL(s.url).host;
+    const example = readFileSync(
+      join(import.meta.dirname, '..', '..', 'deploy', 'replicas', 'nginx.conf'),
+      'utf8',
+    );
+    const conf = example
+      .replace('server 127.0.0.1:7745', `server ${hostOf(a)}`)
+      .replace('server 127.0.0.1:7746', `server ${hostOf(b)}`)
+      .replace('listen 8080;', `listen 127.0.0.1:${port};`)
+      .replace(
+        'http {',
+        `http {\n  access_log off;\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;`,
+      );
+    assert.notEqual(conf, example);
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\n${conf}`,
+    );
+    const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
+    const nix = NixEnv.create();
+    try {
+      const lb = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 100; i++) {
+        if ((await fetch(`${lb}/main/nix-cache-info`).catch(() => undefined))?.status === 401)
+          break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const netrc = join(dir, 'netrc');
+      writeFileSync(netrc, `machine 127.0.0.1 login larder password ${token()}\n`);
+      const store = nix.store('lb-builder');
+      const top = nix.build(store, EXPR(nix.busyboxDir, 'balanced')).trim();
+      const copy = nix.spawn([
+        'nix',
+        'copy',
+        '--store',
+        store,
+        '--to',
+        `${lb}/main`,
+        top,
+        '--option',
+        'netrc-file',
+        netrc,
+      ]);
+      const pushed = await copy.done;
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const consumer = nix.store('lb-consumer');
+      const got = nix.spawn([
+        'nix-store',
+        '--store',
+        consumer,
+        '-r',
+        top,
+        '--option',
+        'substituters',
+        `${lb}/main`,
+        '--option',
+        'trusted-public-keys',
+        a.publicKey,
+        '--option',
+        'require-sigs',
+        'true',
+        '--option',
+        'netrc-file',
+        netrc,
+      ]);
+      const fetched = await got.done;
+      assert.equal(fetched.code, 0, fetched.stderr);
+      nix.run(['nix-store', '--store', consumer, '--verify-path', top]);
+    } finally {
+      nginx.kill();
       nix.cleanup();
     }
   });
