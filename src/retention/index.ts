@@ -1,4 +1,4 @@
-export { planEviction } from './plan.ts';
+export { type Collection, planEviction, summarise } from './plan.ts';
 export { compileMatch, matchRule } from './rules.ts';
 export {
   admit,

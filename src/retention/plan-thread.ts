@@ -1,14 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
-import type { EvictionRecord } from '../index/index.ts';
+import type { Collection } from './plan.ts';
 import type { PlanRequest } from './plan-worker.ts';
 import type { Plan } from './types.ts';
 
-export interface ThreadAnswer {
-  plan: Plan;
-  /** Present when the thread also evicted. */
-  result: { done: EvictionRecord[]; skipped: EvictionRecord[] } | undefined;
-}
+/** A plan, or (when the thread also evicted) the summary of the collection. */
+export type ThreadAnswer = { plan: Plan } | { collection: Collection };
 
 const pending = new Map<
   number,
@@ -23,17 +20,15 @@ function start(config: Config): Worker {
   const w = new Worker(new URL(`./plan-worker.${ext}`, import.meta.url), {
     workerData: { config },
   });
-  w.on(
-    'message',
-    (msg: { id: number; plan?: Plan; result?: ThreadAnswer['result']; error?: string }) => {
-      const p = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (pending.size === 0) w.unref();
-      if (!p) return;
-      if (msg.plan) p.resolve({ plan: msg.plan, result: msg.result });
-      else p.reject(new Error(`eviction planning failed: ${msg.error}`));
-    },
-  );
+  w.on('message', (msg: { id: number; plan?: Plan; collection?: Collection; error?: string }) => {
+    const p = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (pending.size === 0) w.unref();
+    if (!p) return;
+    if (msg.plan) p.resolve({ plan: msg.plan });
+    else if (msg.collection) p.resolve({ collection: msg.collection });
+    else p.reject(new Error(`eviction planning failed: ${msg.error}`));
+  });
   const fail = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();

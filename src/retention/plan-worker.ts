@@ -2,7 +2,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import { openIndex, type RetentionRow } from '../index/index.ts';
-import { evictionRecords, planEviction } from './plan.ts';
+import { evictionRecords, planEviction, summarise } from './plan.ts';
 import type { RetentionPolicy } from './types.ts';
 
 /** A plan request from the server thread; see plan-thread.ts. */
@@ -16,6 +16,8 @@ export interface PlanRequest {
   evictionsOnly: boolean;
   /** Also carry the plan out here (batched transactions), with this NAR grace period. */
   evictWithGraceMs?: number | undefined;
+  /** With `evictWithGraceMs`: how many evictions the answer lists. */
+  listLimit?: number | undefined;
 }
 
 // The worker has its own index connection: reading 100,000 rows and planning on it keeps
@@ -39,17 +41,22 @@ parentPort?.on('message', async (req: PlanRequest) => {
       req.incoming ? [req.incoming.hashPart] : [],
     );
     if (req.evictionsOnly) plan.roots = [];
-    const result =
-      req.evictWithGraceMs === undefined
-        ? undefined
-        : await index.evict(req.cache, evictionRecords(plan), req.now, req.evictWithGraceMs);
-    if (result) {
-      // Carried out here: the hash parts (a million strings at 1M paths) need not cross
-      // back, where copying them would stall the server's event loop for seconds.
-      for (const e of plan.evictions) e.paths = [];
-      for (const r of [...result.done, ...result.skipped]) r.hashParts = [];
+    if (req.evictWithGraceMs === undefined) {
+      parentPort?.postMessage({ id: req.id, plan });
+      return;
     }
-    parentPort?.postMessage({ id: req.id, plan, result });
+    const result = await index.evict(
+      req.cache,
+      evictionRecords(plan),
+      req.now,
+      req.evictWithGraceMs,
+    );
+    // Only a summary crosses back: copying 175,000 evictions (and a million hash parts) into
+    // the server's thread would stall its event loop for seconds.
+    parentPort?.postMessage({
+      id: req.id,
+      collection: summarise(plan, result, req.listLimit ?? 1000),
+    });
   } catch (err) {
     parentPort?.postMessage({ id: req.id, error: (err as Error).message });
   }

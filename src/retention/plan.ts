@@ -256,3 +256,42 @@ export function evictionRecords(plan: Plan): EvictionRecord[] {
     bytes: e.bytesFreed,
   }));
 }
+
+/** What a collection did, small enough to hand between threads and to answer with. */
+export interface Collection {
+  totalBytes: number;
+  bytesAfter: number;
+  evictionCount: number;
+  pathCount: number;
+  /** The first evictions of the plan, in order, without their hash parts. */
+  evictions: Eviction[];
+  /** Roots evicted, summed by tier and reason. */
+  evicted: { tier: number; reason: string; roots: number; bytes: number }[];
+  /** Roots left in place because a push made their eviction unsafe. */
+  skipped: string[];
+}
+
+/** Sums up a plan and what carrying it out did, listing the first `limit` evictions. */
+export function summarise(
+  plan: Plan,
+  result: { done: EvictionRecord[]; skipped: EvictionRecord[] },
+  limit: number,
+): Collection {
+  const byKind = new Map<string, Collection['evicted'][number]>();
+  for (const e of result.done) {
+    const key = `${e.tier}/${e.reason}`;
+    const k = byKind.get(key) ?? { tier: e.tier, reason: e.reason, roots: 0, bytes: 0 };
+    k.roots++;
+    k.bytes += e.bytes;
+    byKind.set(key, k);
+  }
+  return {
+    totalBytes: plan.totalBytes,
+    bytesAfter: plan.bytesAfter,
+    evictionCount: plan.evictions.length,
+    pathCount: plan.evictions.reduce((n, e) => n + e.pathCount, 0),
+    evictions: plan.evictions.slice(0, limit).map((e) => ({ ...e, paths: [] })),
+    evicted: [...byKind.values()],
+    skipped: result.skipped.map((e) => e.root),
+  };
+}

@@ -1,8 +1,8 @@
 import type { Config } from '../config/index.ts';
-import type { CacheRecord, EvictionRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
+import type { CacheRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
 import { HttpError } from '../util/http-error.ts';
 import { formatSize } from '../util/units.ts';
-import { evictionRecords, planEviction } from './plan.ts';
+import { type Collection, evictionRecords, planEviction, summarise } from './plan.ts';
 import { planInThread } from './plan-thread.ts';
 import type { Plan, RetentionPolicy } from './types.ts';
 
@@ -49,6 +49,7 @@ export async function planCache(
       incoming,
       evictionsOnly: opts.evictionsOnly === true,
     });
+    if (!('plan' in answer)) throw new Error('the planning thread answered without a plan');
     return answer.plan;
   }
   const view = await deps.index.retentionView(cache.name);
@@ -64,44 +65,51 @@ export async function runPlan(deps: RetentionDeps, cache: CacheRecord, plan: Pla
     deps.now(),
     deps.config.narGraceMs,
   );
-  countEvictions(deps, cache, result.done);
+  countEvictions(deps, cache, summarise(plan, result, 0).evicted);
   return result;
 }
 
 /**
- * Plans and carries out a collection (`larder gc`, the periodic one). A large cache does
- * both on the planning thread, so the server's event loop only serves requests meanwhile.
+ * Plans and carries out a collection (`larder gc`, the periodic one), listing the first
+ * `limit` evictions. A large cache does both on the planning thread, so the server's event
+ * loop only serves requests meanwhile.
  */
-export async function collect(deps: RetentionDeps, cache: CacheRecord) {
+export async function collect(
+  deps: RetentionDeps,
+  cache: CacheRecord,
+  limit = 1000,
+): Promise<Collection> {
+  let collection: Collection;
   if ((await deps.index.countPaths(cache.name)).paths > THREAD_ABOVE) {
-    const { plan, result } = await planInThread(deps.config, {
+    const answer = await planInThread(deps.config, {
       cache: cache.name,
       policy: policyOf(deps, cache),
       now: deps.now(),
       incoming: undefined,
       evictionsOnly: true,
       evictWithGraceMs: deps.config.narGraceMs,
+      listLimit: limit,
     });
-    const r = result ?? { done: [], skipped: [] };
-    countEvictions(deps, cache, r.done);
-    return { plan, ...r };
+    if (!('collection' in answer)) throw new Error('the planning thread did not collect');
+    collection = answer.collection;
+  } else {
+    const plan = await planCache(deps, cache);
+    const result = await deps.index.evict(
+      cache.name,
+      evictionRecords(plan),
+      deps.now(),
+      deps.config.narGraceMs,
+    );
+    collection = summarise(plan, result, limit);
   }
-  const plan = await planCache(deps, cache);
-  return { plan, ...(await runPlan(deps, cache, plan)) };
+  countEvictions(deps, cache, collection.evicted);
+  return collection;
 }
 
-function countEvictions(deps: RetentionDeps, cache: CacheRecord, done: EvictionRecord[]) {
-  // Summed first: a large collection evicts 100,000 roots, and a counter update each would
-  // hold the event loop.
-  const byKind = new Map<string, { tier: number; reason: string; roots: number; bytes: number }>();
-  for (const e of done) {
-    const key = `${e.tier}/${e.reason}`;
-    const k = byKind.get(key) ?? { tier: e.tier, reason: e.reason, roots: 0, bytes: 0 };
-    k.roots++;
-    k.bytes += e.bytes;
-    byKind.set(key, k);
-  }
-  for (const k of byKind.values()) {
+function countEvictions(deps: RetentionDeps, cache: CacheRecord, evicted: Collection['evicted']) {
+  // Summed by tier and reason first: a large collection evicts 100,000 roots, and a
+  // counter update each would hold the event loop.
+  for (const k of evicted) {
     deps.metrics?.inc(
       'larder_evictions_total',
       'Roots evicted, by tier and reason.',

@@ -67,7 +67,7 @@ describe('planning on a worker thread', () => {
         evictionsOnly: false,
       });
       assert.ok(inline.evictions.length > 10, 'the quota forces evictions');
-      assert.deepEqual(threaded, { plan: inline, result: undefined });
+      assert.deepEqual(threaded, { plan: inline });
       const small = await planInThread(config, {
         cache: 'main',
         policy,
@@ -75,6 +75,7 @@ describe('planning on a worker thread', () => {
         incoming: undefined,
         evictionsOnly: true,
       });
+      assert.ok('plan' in small);
       assert.deepEqual(small.plan.evictions, inline.evictions);
       assert.deepEqual(small.plan.roots, []);
       // Evicting there too: every planned root goes, and the index no longer has them.
@@ -85,8 +86,25 @@ describe('planning on a worker thread', () => {
         incoming: undefined,
         evictionsOnly: true,
         evictWithGraceMs: 600_000,
+        listLimit: 5,
       });
-      assert.equal(gc.result?.done.length, inline.evictions.length);
+      // Only a summary comes back: totals, the first five evictions, sums by tier and reason.
+      assert.ok('collection' in gc);
+      const c = gc.collection;
+      assert.equal(c.evictionCount, inline.evictions.length);
+      assert.deepEqual(
+        c.evictions.map((e) => e.root.baseName),
+        inline.evictions.slice(0, 5).map((e) => e.root.baseName),
+      );
+      assert.deepEqual(c.evicted, [
+        {
+          tier: 2,
+          reason: 'quota',
+          roots: inline.evictions.length,
+          bytes: inline.evictions.reduce((n, e) => n + e.bytesFreed, 0),
+        },
+      ]);
+      assert.deepEqual(c.skipped, []);
       const left = await index.countPaths('main');
       assert.equal(left.paths, 300 - inline.evictions.reduce((n, e) => n + e.paths.length, 0));
       assert.ok(left.narBytes <= 200_000);

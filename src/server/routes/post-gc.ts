@@ -1,4 +1,4 @@
-import { collect, planCache } from '../../retention/index.ts';
+import { collect, planCache, summarise } from '../../retention/index.ts';
 import { badRequest } from '../../util/http-error.ts';
 import { readJson } from '../api-helpers.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -19,19 +19,23 @@ export default defineRoute({
     const limit = body.limit === undefined ? 1000 : Number(body.limit);
     if (!Number.isInteger(limit) || limit < 0)
       throw badRequest('limit must be a whole number of roots to list', 'limit');
-    const { plan, skipped: skippedRecords } = dryRun
-      ? { plan: await planCache(ctx.deps, cache, undefined, { evictionsOnly: true }), skipped: [] }
-      : await collect(ctx.deps, cache);
-    const skipped = new Set(skippedRecords.map((e) => e.root));
+    const c = dryRun
+      ? summarise(
+          await planCache(ctx.deps, cache, undefined, { evictionsOnly: true }),
+          { done: [], skipped: [] },
+          limit,
+        )
+      : await collect(ctx.deps, cache, limit);
+    const skipped = new Set(c.skipped);
     sendJson(ctx.res, 200, {
       cache: cache.name,
       dryRun,
       quota: cache.quota ?? null,
-      bytesBefore: plan.totalBytes,
-      bytesAfter: plan.bytesAfter,
-      evictionCount: plan.evictions.length,
-      pathCount: plan.evictions.reduce((n, e) => n + e.pathCount, 0),
-      evictions: plan.evictions.slice(0, limit).map((e) => ({
+      bytesBefore: c.totalBytes,
+      bytesAfter: c.bytesAfter,
+      evictionCount: c.evictionCount,
+      pathCount: c.pathCount,
+      evictions: c.evictions.map((e) => ({
         root: e.root.baseName,
         tier: e.root.tier,
         reason: e.reason,
