@@ -1,10 +1,12 @@
 import pg from 'pg';
 import { PG_MIGRATIONS } from './postgres-schema.ts';
-import type { NarRecord } from './types.ts';
 
 /** A query runner: the pool, or one client inside a transaction. */
 export type Db = Pick<pg.PoolClient, 'query'>;
-export type Row = Record<string, unknown>;
+
+import type { Row } from './rows.ts';
+
+export type { Row };
 
 /**
  * Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)): one per
@@ -116,22 +118,4 @@ async function migrate(pool: pg.Pool): Promise<void> {
 /** Locks `key` in `space` until the transaction ends. */
 export async function lock(db: Db, space: number, key: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [space, key]);
-}
-
-export const num = (v: unknown): number => Number(v);
-export const optNum = (v: unknown): number | undefined =>
-  v === null || v === undefined ? undefined : Number(v);
-export const optStr = (v: unknown): string | undefined =>
-  v === null || v === undefined ? undefined : (v as string);
-
-/** A `nars` row (or a join carrying its columns) as a record. */
-export function narFromRow(r: Row): NarRecord {
-  return {
-    fileHash: r.file_hash as string,
-    fileSize: num(r.file_size),
-    compression: r.compression as string,
-    narHash: r.nar_hash as string,
-    narSize: num(r.nar_size),
-    key: r.key as string,
-  };
 }

@@ -1,13 +1,5 @@
-import {
-  type Db,
-  LOCK,
-  lock,
-  narFromRow,
-  num,
-  optNum,
-  type Pool,
-  type Row,
-} from './postgres-db.ts';
+import { type Db, LOCK, lock, type Pool } from './postgres-db.ts';
+import { narFromRow, optNum, type Row } from './rows.ts';
 import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
 
 type RetentionMethods = Pick<
@@ -90,13 +82,13 @@ export function postgresRetention(
             (r.refs as string) === ''
               ? []
               : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
-          bytes: num(r.file_size),
+          bytes: Number(r.file_size),
           tier: optNum(r.tier),
           pinned: r.pinned === true,
           buildSeconds: optNum(r.build_seconds),
-          createdAt: num(r.created_at),
+          createdAt: Number(r.created_at),
           lastAccess: optNum(r.last_access),
-          hits: num(r.hits),
+          hits: Number(r.hits),
         }),
       );
     },
@@ -162,10 +154,10 @@ export function postgresRetention(
         [cache, sinceMinute],
       );
       return rows.map((r) => ({
-        minute: num(r.minute),
-        hits: num(r.hits),
-        misses: num(r.misses),
-        bytesOut: num(r.bytes_out),
+        minute: Number(r.minute),
+        hits: Number(r.hits),
+        misses: Number(r.misses),
+        bytesOut: Number(r.bytes_out),
       }));
     },
 
@@ -176,11 +168,11 @@ export function postgresRetention(
       );
       return rows.map((r) => ({
         baseName: r.base_name as string,
-        tier: num(r.tier),
-        bytes: num(r.bytes),
-        paths: num(r.paths),
+        tier: Number(r.tier),
+        bytes: Number(r.bytes),
+        paths: Number(r.paths),
         reason: r.reason as string,
-        at: num(r.at),
+        at: Number(r.at),
       }));
     },
 
@@ -192,8 +184,8 @@ export function postgresRetention(
       );
       return rows.map((r) => ({
         baseName: r.base_name as string,
-        bytes: num(r.file_size),
-        createdAt: num(r.created_at),
+        bytes: Number(r.file_size),
+        createdAt: Number(r.created_at),
       }));
     },
 

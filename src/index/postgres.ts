@@ -1,57 +1,17 @@
-import { LOCK, lock, narFromRow, num, openPool, optNum, optStr, type Row } from './postgres-db.ts';
+import { LOCK, lock, openPool } from './postgres-db.ts';
 import { openMemo } from './postgres-memo.ts';
 import { postgresRetention } from './postgres-retention.ts';
-import type {
-  CacheRecord,
-  InsertPathResult,
-  MetadataIndex,
-  PathRecord,
-  TokenRecord,
-} from './types.ts';
-
-function cacheFromRow(r: Row): CacheRecord {
-  return {
-    name: r.name as string,
-    public: r.public === true,
-    priority: num(r.priority),
-    quota: optNum(r.quota),
-    secretKey: r.secret_key as string,
-    publicKey: r.public_key as string,
-    createdAt: num(r.created_at),
-  };
-}
-
-function tokenFromRow(r: Row): TokenRecord {
-  return {
-    id: r.id as string,
-    hash: r.hash as string,
-    description: r.description as string,
-    grants: JSON.parse(r.grants as string),
-    createdAt: num(r.created_at),
-    expiresAt: optNum(r.expires_at),
-    revokedAt: optNum(r.revoked_at),
-  };
-}
-
-function pathFromRow(r: Row): PathRecord {
-  const refs = r.refs as string;
-  const sigs = r.sigs as string;
-  return {
-    hashPart: r.hash_part as string,
-    baseName: r.base_name as string,
-    url: r.url as string,
-    nar: narFromRow(r),
-    references: refs === '' ? [] : refs.split(' '),
-    deriver: optStr(r.deriver),
-    system: optStr(r.system),
-    ca: optStr(r.ca),
-    sigs: sigs === '' ? [] : sigs.split('\n'),
-    cacheSig: r.cache_sig as string,
-    createdAt: num(r.created_at),
-    tier: optNum(r.tier),
-    buildSeconds: optNum(r.build_seconds),
-  };
-}
+import {
+  cacheFromRow,
+  narFromRow,
+  optStr,
+  PATH_COLUMNS,
+  pathFromRow,
+  pathValues,
+  type Row,
+  tokenFromRow,
+} from './rows.ts';
+import type { InsertPathResult, MetadataIndex } from './types.ts';
 
 const PATH_SELECT = `SELECT p.*, n.file_size, n.compression, n.nar_hash, n.nar_size, n.key
   FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
@@ -264,24 +224,9 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
         );
         if (missing.length > 0) return { ok: false, missing };
         await c.query(
-          `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at, tier, build_seconds)
+          `INSERT INTO paths (${PATH_COLUMNS})
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-          [
-            cache,
-            p.hashPart,
-            p.baseName,
-            p.url,
-            p.nar.fileHash,
-            p.references.join(' '),
-            p.deriver ?? null,
-            p.system ?? null,
-            p.ca ?? null,
-            p.sigs.join('\n'),
-            p.cacheSig,
-            p.createdAt,
-            p.tier ?? null,
-            p.buildSeconds ?? null,
-          ],
+          pathValues(cache, p),
         );
         if (refHashes.length > 0)
           await c.query(
@@ -309,7 +254,7 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
          FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = $1`,
         [cache],
       )) as Row;
-      return { paths: num(r.paths), narBytes: num(r.bytes) };
+      return { paths: Number(r.paths), narBytes: Number(r.bytes) };
     },
 
     async putLog(cache, drv, rec) {
@@ -322,7 +267,7 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
     async getLog(cache, drv) {
       const r = await one('SELECT * FROM logs WHERE cache = $1 AND drv = $2', [cache, drv]);
       return r
-        ? { key: r.key as string, encoding: optStr(r.encoding), size: num(r.size) }
+        ? { key: r.key as string, encoding: optStr(r.encoding), size: Number(r.size) }
         : undefined;
     },
   };

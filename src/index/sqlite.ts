@@ -1,77 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import {
+  cacheFromRow,
+  narFromRow,
+  optStr,
+  PATH_COLUMNS,
+  pathFromRow,
+  pathValues,
+  tokenFromRow,
+} from './rows.ts';
 import { sqliteRetention } from './sqlite-retention.ts';
 import { MIGRATIONS } from './sqlite-schema.ts';
-import type {
-  CacheRecord,
-  InsertPathResult,
-  LogRecord,
-  MetadataIndex,
-  NarRecord,
-  PathRecord,
-  TokenRecord,
-} from './types.ts';
+import type { InsertPathResult, LogRecord, MetadataIndex, PathRecord } from './types.ts';
 
 type Row = Record<string, SQLInputValue>;
-
-const opt = <T>(v: unknown): T | undefined =>
-  v === null || v === undefined ? undefined : (v as T);
-
-function cacheFromRow(r: Row): CacheRecord {
-  return {
-    name: r.name as string,
-    public: r.public === 1,
-    priority: Number(r.priority),
-    quota: opt<number>(r.quota),
-    secretKey: r.secret_key as string,
-    publicKey: r.public_key as string,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function tokenFromRow(r: Row): TokenRecord {
-  return {
-    id: r.id as string,
-    hash: r.hash as string,
-    description: r.description as string,
-    grants: JSON.parse(r.grants as string),
-    createdAt: Number(r.created_at),
-    expiresAt: opt<number>(r.expires_at),
-    revokedAt: opt<number>(r.revoked_at),
-  };
-}
-
-function narFromRow(r: Row): NarRecord {
-  return {
-    fileHash: r.file_hash as string,
-    fileSize: Number(r.file_size),
-    compression: r.compression as string,
-    narHash: r.nar_hash as string,
-    narSize: Number(r.nar_size),
-    key: r.key as string,
-  };
-}
-
-function pathFromRow(r: Row): PathRecord {
-  const refs = r.refs as string;
-  const sigs = r.sigs as string;
-  return {
-    hashPart: r.hash_part as string,
-    baseName: r.base_name as string,
-    url: r.url as string,
-    nar: narFromRow(r),
-    references: refs === '' ? [] : refs.split(' '),
-    deriver: opt<string>(r.deriver),
-    system: opt<string>(r.system),
-    ca: opt<string>(r.ca),
-    sigs: sigs === '' ? [] : sigs.split('\n'),
-    cacheSig: r.cache_sig as string,
-    createdAt: Number(r.created_at),
-    tier: opt<number>(r.tier),
-    buildSeconds: opt<number>(r.build_seconds),
-  };
-}
 
 /** The metadata index in one SQLite file (WAL, so readers never wait for the writer). */
 export function openSqliteIndex(file: string): MetadataIndex {
@@ -299,24 +242,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
         );
         if (missing.length > 0) return { ok: false, missing };
         q(
-          `INSERT INTO paths (cache, hash_part, base_name, url, file_hash, refs, deriver, system, ca, sigs, cache_sig, created_at, tier, build_seconds)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          cache,
-          p.hashPart,
-          p.baseName,
-          p.url,
-          p.nar.fileHash,
-          p.references.join(' '),
-          p.deriver ?? null,
-          p.system ?? null,
-          p.ca ?? null,
-          p.sigs.join('\n'),
-          p.cacheSig,
-          p.createdAt,
-          p.tier ?? null,
-          p.buildSeconds ?? null,
-        );
+          `INSERT INTO paths (${PATH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(...pathValues(cache, p));
         const ref = q('INSERT OR IGNORE INTO refs (cache, referrer, reference) VALUES (?, ?, ?)');
         for (const r of p.references)
           if (r.slice(0, 32) !== p.hashPart) ref.run(cache, p.hashPart, r.slice(0, 32));
@@ -346,7 +273,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
         | Row
         | undefined;
       return r
-        ? { key: r.key as string, encoding: opt<string>(r.encoding), size: Number(r.size) }
+        ? { key: r.key as string, encoding: optStr(r.encoding), size: Number(r.size) }
         : undefined;
     },
   };
