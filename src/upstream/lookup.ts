@@ -9,6 +9,7 @@ import {
   verifySignature,
 } from '../nix/index.ts';
 import type { Logger } from '../util/log.ts';
+import { Semaphore } from '../util/semaphore.ts';
 
 /** An answer not to remember: the upstream was not asked, or did not answer. */
 const UNKNOWN = Symbol('unknown');
@@ -51,8 +52,8 @@ export class UpstreamLookup {
   private readonly keys = new Map<string, PublicKey>();
   /** Upstreams that failed lately, until when they are not asked at all. */
   private readonly downUntil = new Map<string, number>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** NAR downloads (pull) or upstream requests (lookup) in flight at once. */
+  private readonly slots: Semaphore;
   private readonly o: Required<LookupOptions>;
 
   constructor(opts: LookupOptions) {
@@ -66,6 +67,7 @@ export class UpstreamLookup {
       now: Date.now,
       ...opts,
     };
+    this.slots = new Semaphore(this.o.concurrency);
   }
 
   /** The first upstream (in configured order) that has the path with a valid signature. */
@@ -125,7 +127,7 @@ export class UpstreamLookup {
     const url = `${upstream.url}/${hashPart}.narinfo`;
     let text: string | undefined;
     try {
-      text = await this.slot(async () => {
+      text = await this.slots.run(async () => {
         if ((this.downUntil.get(upstream.url) ?? 0) > this.o.now()) throw UNKNOWN;
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs) });
@@ -194,17 +196,5 @@ export class UpstreamLookup {
     }
     const keys = [key];
     return info.sigs.some((s) => verifySignature(fp, s, keys));
-  }
-
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.o.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
   }
 }

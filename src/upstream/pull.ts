@@ -8,6 +8,7 @@ import { decodeBase32, formatHash, type NarInfo, serializeNarInfo } from '../nix
 import { admit } from '../retention/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import type { UpstreamHit, UpstreamLookup } from './lookup.ts';
 
 export interface PullDeps {
@@ -32,17 +33,15 @@ export const upstreamNarUrl = (hit: UpstreamHit) =>
  */
 export class PullThrough {
   private readonly inFlight = new Map<string, Promise<PathRecord | undefined>>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** NAR downloads (pull) or upstream requests (lookup) in flight at once. */
+  private readonly slots: Semaphore;
 
   private readonly lookup: UpstreamLookup;
-  /** NAR downloads in flight at once. */
-  private readonly concurrency: number;
   private readonly timeoutMs: number;
 
   constructor(lookup: UpstreamLookup, concurrency = 4, timeoutMs = 60_000) {
     this.lookup = lookup;
-    this.concurrency = concurrency;
+    this.slots = new Semaphore(concurrency);
     this.timeoutMs = timeoutMs;
   }
 
@@ -94,7 +93,7 @@ export class PullThrough {
     }
     const url = upstreamNarUrl(hit);
     const name = url.slice(url.lastIndexOf('/') + 1);
-    const nar = await this.slot(async () => {
+    const nar = await this.slots.run(async () => {
       // No overall deadline (a NAR may take an hour), but an upstream silent for longer
       // than the timeout, before the headers or between two chunks, is given up on.
       const ctl = new AbortController();
@@ -175,17 +174,5 @@ export class PullThrough {
         narSize: info.narSize,
       },
     });
-  }
-
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
   }
 }

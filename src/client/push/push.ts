@@ -1,3 +1,4 @@
+import { Semaphore } from '../../util/semaphore.ts';
 import { Api } from '../api.ts';
 import { ClientError } from '../errors.ts';
 import type { ServerSettings } from '../settings.ts';
@@ -163,21 +164,3 @@ function withUpstreamReferences(
 }
 
 /** Limits how many async tasks run at once. */
-class Semaphore {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((r) => this.waiting.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
