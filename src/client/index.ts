@@ -1,4 +1,12 @@
 export { Api } from './api.ts';
 export { ClientError } from './errors.ts';
-export { type NixRunOptions, nixBin, runNix, runNixWithOutput } from './nix-cli.ts';
+export {
+  lastNixError,
+  type NixOutcome,
+  type NixRunOptions,
+  nixBin,
+  nixOutcome,
+  runNix,
+  runNixWithOutput,
+} from './nix-cli.ts';
 export { resolveSettings, type ServerSettings, saveSettings, settingsFile } from './settings.ts';

@@ -27,12 +27,22 @@ export async function runNix(
   return (await runNixWithOutput(cmd, args, opts)).stdout;
 }
 
-/** Like runNix, keeping stderr too (Nix prints dry-run summaries there). */
-export function runNixWithOutput(
+export interface NixOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a Nix command and reports how it ended without throwing on a non-zero exit (the
+ * tools read Nix's exit status and messages, e.g. 104 and "may not be deterministic").
+ * Only a Nix that cannot be started at all is an error.
+ */
+export function nixOutcome(
   cmd: string,
   args: string[],
   opts: NixRunOptions = {},
-): Promise<{ stdout: string; stderr: string }> {
+): Promise<NixOutcome> {
   // `nix path-info`, `nix store …` need nix-command, which a stock Nix 2.8 leaves off.
   const full =
     cmd === 'nix' ? ['--extra-experimental-features', 'nix-command', ...args] : [...args];
@@ -43,31 +53,46 @@ export function runNixWithOutput(
       env: opts.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let out = '';
-    let err = '';
+    let stdout = '';
+    let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
+      stdout += d;
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
+      stderr += d;
     });
     child.on('error', (e) =>
-      reject(new ClientError(`cannot run ${cmd}: ${e.message} (is Nix installed?)`)),
-    );
-    child.on('close', (code) => {
-      if (code === 0) return resolve({ stdout: out, stderr: err });
-      const last =
-        err
-          .trim()
-          .split('\n')
-          .filter((l) => l.startsWith('error:'))
-          .pop() ?? err.trim().split('\n').pop();
       reject(
-        new ClientError(
-          `${cmd} ${args[0] ?? ''} failed: ${last?.replace(/^error:\s*/, '') ?? `exit ${code}`}`,
-        ),
-      );
-    });
+        new ClientError(`cannot run ${cmd}: ${e.message} (is Nix installed?)`, { exitCode: 2 }),
+      ),
+    );
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }),
+    );
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Nix's last `error:` line (or last line) of stderr, without the prefix. */
+export function lastNixError(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const last = lines.filter((l) => l.startsWith('error:')).pop() ?? lines.pop() ?? '';
+  return last.replace(/^error:\s*/, '').trim();
+}
+
+/** Like runNix, keeping stderr too (Nix prints dry-run summaries there). */
+export async function runNixWithOutput(
+  cmd: string,
+  args: string[],
+  opts: NixRunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const r = await nixOutcome(cmd, args, opts).catch((err: Error) => {
+    // A missing Nix is an ordinary failure (exit 1) for the client commands.
+    throw new ClientError(err.message);
+  });
+  if (r.code !== 0)
+    throw new ClientError(
+      `${cmd} ${args[0] ?? ''} failed: ${lastNixError(r.stderr) || `exit ${r.code}`}`,
+    );
+  return { stdout: r.stdout, stderr: r.stderr };
 }
