@@ -32,6 +32,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Server processes sharing the port; 0 means one per CPU core. */
   workers: number;
+  /** Answer narinfo and nix-cache-info GETs without node:http's per-request objects. */
+  fastLane: boolean;
   caches: Record<string, CacheSettings>;
   /** Per-cache retention settings from `[cache.<name>]`: tier-3 TTL and tier rules. */
   retention: Record<string, CacheRetention>;
@@ -92,6 +94,7 @@ const TOP: Section = {
   max_narinfo_size: { type: 'size', env: 'LARDER_MAX_NARINFO_SIZE', default: '64KiB' },
   max_log_size: { type: 'size', env: 'LARDER_MAX_LOG_SIZE', default: '64MiB' },
   workers: { type: 'int', env: 'LARDER_WORKERS', default: 1 },
+  fast_lane: { type: 'bool', env: 'LARDER_FAST_LANE', default: true },
   nar_grace: { type: 'duration', env: 'LARDER_NAR_GRACE', default: '10m' },
   upload_grace: { type: 'duration', env: 'LARDER_UPLOAD_GRACE', default: '10m' },
   log_level: {
@@ -213,6 +216,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     maxLogSize: t.max_log_size as number,
     logLevel: t.log_level as Config['logLevel'],
     workers: t.workers === 0 ? availableParallelism() : Math.max(1, t.workers as number),
+    fastLane: t.fast_lane as boolean,
     caches,
     retention,
     upstreams,

@@ -11,11 +11,16 @@ import { forbidden, notFound, unauthorized } from '../util/http-error.ts';
 import type { Access, Deps } from './context.ts';
 
 /** The caller's token: undefined when none was sent; 401 when one was sent but is not usable. */
-export async function authenticate(
+export function authenticate(deps: Deps, req: IncomingMessage): Promise<TokenRecord | undefined> {
+  return authenticateHeader(deps, req.headers.authorization);
+}
+
+/** `authenticate` from the `Authorization` header's value. */
+export async function authenticateHeader(
   deps: Deps,
-  req: IncomingMessage,
+  authorization: string | undefined,
 ): Promise<TokenRecord | undefined> {
-  const token = tokenFromHeader(req.headers.authorization);
+  const token = tokenFromHeader(authorization);
   if (!token) return undefined;
   const rec = await deps.index.getTokenByHash(hashToken(token));
   if (!rec) throw unauthorized('the token is not known to this server');

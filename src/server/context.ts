@@ -5,6 +5,7 @@ import type { Usage } from '../retention/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import type { Logger } from '../util/log.ts';
 import type { Sessions } from '../web/index.ts';
+import type { FastReply } from './fast-lane.ts';
 import type { Metrics } from './metrics.ts';
 
 /** What the server is built from; tests pass their own. */
@@ -53,6 +54,20 @@ export interface Route {
   pattern: RegExp;
   access: Access;
   handle(ctx: Ctx): Promise<void>;
+  /**
+   * The same answer for the fast lane (GET and HEAD only), after the same access check;
+   * undefined hands the request to `handle`. Only for answers that are small, common and
+   * free of side effects until they are certain.
+   */
+  fast?(ctx: FastCtx): Promise<FastReply | undefined>;
+}
+
+/** What a fast-lane answer may use: no request or response objects. */
+export interface FastCtx {
+  deps: Deps;
+  params: Record<string, string>;
+  cache: CacheRecord | undefined;
+  token: TokenRecord | undefined;
 }
 
 /** Defines a route; a function so route files read as declarations. */

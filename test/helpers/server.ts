@@ -47,7 +47,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     errors,
     warnings,
     async close() {
-      app.server.closeAllConnections();
+      app.closeAllConnections();
       await app.close();
       await deps.usage.close();
       await deps.index.close();

@@ -215,7 +215,7 @@ describe('metrics', () => {
       assert.match(text, /^larder_cache_paths\{cache="main"\} 1$/m);
       assert.match(
         text,
-        /^larder_http_requests_total\{route="getNarinfo",method="GET",status="200"\} 1$/m,
+        /^larder_http_requests_total\{route="getNarinfo",method="GET",status="200",lane="(fast|node)"\} 1$/m,
       );
     } finally {
       await s.close();

@@ -1,0 +1,80 @@
+/**
+ * The request heads the fast lane answers itself: `GET` or `HEAD`, origin-form target,
+ * HTTP/1.0 or 1.1, no body, nothing to negotiate. Everything else (and anything odd:
+ * duplicate framing headers, obs-fold, control bytes, a missing Host) is declined, and
+ * node:http parses the same bytes from the start, with its own limits and errors.
+ */
+export interface FastRequest {
+  method: 'GET' | 'HEAD';
+  /** The path, without the query. */
+  path: string;
+  query: string;
+  authorization: string | undefined;
+  /** Whether the connection stays open after the answer (RFC 9112 §9.3). */
+  keepAlive: boolean;
+}
+
+// RFC 9112 §3: request-line = method SP request-target SP HTTP-version. Visible ASCII only.
+const REQUEST_LINE = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.([01])$/;
+// RFC 9110 §5.1: a field name is a token.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Field values are visible ASCII, obs-text, SP and HTAB (RFC 9110 §5.5); node refuses the rest too. */
+function badValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Parses a request head (without its final CRLF CRLF); undefined means "not for the fast lane". */
+export function parseHead(head: string): FastRequest | undefined {
+  const lines = head.split('\r\n');
+  const m = REQUEST_LINE.exec(lines[0] as string);
+  if (!m) return undefined;
+  const http10 = m[3] === '0';
+  let host = false;
+  let authorization: string | undefined;
+  let connection = '';
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return undefined;
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (badValue(value)) return undefined;
+    switch (name.toLowerCase()) {
+      case 'host':
+        if (host) return undefined;
+        host = true;
+        break;
+      case 'authorization':
+        if (authorization !== undefined) return undefined;
+        authorization = value;
+        break;
+      case 'connection':
+        connection += `,${value.toLowerCase()}`;
+        break;
+      // A body, or a protocol change: node:http's business.
+      case 'content-length':
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return undefined;
+    }
+  }
+  // RFC 9112 §3.2: a 1.1 request without Host is a 400, which node:http answers.
+  if (!host && !http10) return undefined;
+  const tokens = connection.split(',').map((t) => t.trim());
+  const keepAlive = http10 ? tokens.includes('keep-alive') : !tokens.includes('close');
+  const target = m[2] as string;
+  const q = target.indexOf('?');
+  return {
+    method: m[1] as 'GET' | 'HEAD',
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? '' : target.slice(q + 1),
+    authorization,
+    keepAlive,
+  };
+}
