@@ -105,7 +105,14 @@ async function handleFast(
     } catch {
       return undefined;
     }
-    const reply = await r.fast?.({ deps, params, cache, token });
+    const reply = await r.fast?.({
+      deps,
+      params,
+      cache,
+      token,
+      method: req.method,
+      range: req.range,
+    });
     if (reply) {
       deps.metrics.inc('larder_http_requests_total', REQUESTS_HELP, {
         route: r.name ?? 'unnamed',

@@ -65,6 +65,9 @@ export interface Route {
 /** What a fast-lane answer may use: no request or response objects. */
 export interface FastCtx {
   deps: Deps;
+  method: 'GET' | 'HEAD';
+  /** The `Range` header, if any. */
+  range: string | undefined;
   params: Record<string, string>;
   cache: CacheRecord | undefined;
   token: TokenRecord | undefined;

@@ -10,6 +10,7 @@ export interface FastRequest {
   path: string;
   query: string;
   authorization: string | undefined;
+  range: string | undefined;
   /** Whether the connection stays open after the answer (RFC 9112 §9.3). */
   keepAlive: boolean;
 }
@@ -35,6 +36,7 @@ export function parseHead(head: string): FastRequest | undefined {
   const http10 = m[3] === '0';
   let host = false;
   let authorization: string | undefined;
+  let range: string | undefined;
   let connection = '';
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -52,6 +54,10 @@ export function parseHead(head: string): FastRequest | undefined {
       case 'authorization':
         if (authorization !== undefined) return undefined;
         authorization = value;
+        break;
+      case 'range':
+        if (range !== undefined) return undefined;
+        range = value;
         break;
       case 'connection':
         connection += `,${value.toLowerCase()}`;
@@ -75,6 +81,7 @@ export function parseHead(head: string): FastRequest | undefined {
     path: q === -1 ? target : target.slice(0, q),
     query: q === -1 ? '' : target.slice(q + 1),
     authorization,
+    range,
     keepAlive,
   };
 }

@@ -2,11 +2,16 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type FastRequest, parseHead } from './fast-head.ts';
 
-/** An answer the fast lane writes whole: small bodies only (narinfos, nix-cache-info). */
+/**
+ * An answer the fast lane writes: a small body whole (narinfos), or a length and a writer
+ * that puts exactly that many bytes on the socket and leaves it open (NARs).
+ */
 export interface FastReply {
   status: number;
   contentType: string;
-  body: Buffer;
+  /** More header fields (lower case); content-length, date and connection are added. */
+  headers?: Record<string, string | number>;
+  body: Buffer | { length: number; write(socket: Socket): Promise<void> };
 }
 
 /** Answers a request, or declines it (undefined) so node:http serves it instead. */
@@ -30,7 +35,7 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 /** Pipelined requests waiting while one is answered, and answers the client has not read. */
 const MAX_BUFFERED = 256 * 1024;
-const REASON: Record<number, string> = { 200: 'OK', 404: 'Not Found' };
+const REASON: Record<number, string> = { 200: 'OK', 206: 'Partial Content', 404: 'Not Found' };
 
 /**
  * Takes every new connection of `server` and answers the requests `handle` accepts with
@@ -152,16 +157,32 @@ class Connection {
       this.busy = true;
       this.handle(req).then(
         (reply) => {
-          this.busy = false;
           if (this.done) return;
           if (!reply) {
+            this.busy = false;
             this.handOff();
             return;
           }
           this.pending = this.pending.subarray(end + 4);
-          this.write(req, reply);
-          if (this.socket.isPaused() && this.pending.length <= MAX_BUFFERED) this.socket.resume();
-          this.next();
+          this.answer(req, reply).then(
+            () => {
+              this.busy = false;
+              if (!req.keepAlive) {
+                this.done = true;
+                this.socket.end();
+                return;
+              }
+              if (this.socket.isPaused() && this.pending.length <= MAX_BUFFERED) {
+                this.socket.resume();
+              }
+              this.next();
+            },
+            () => {
+              // A body that broke off mid-way cannot be mended: the client sees a short answer.
+              this.done = true;
+              this.socket.destroy();
+            },
+          );
         },
         () => {
           // The handler failed: node:http answers the same request and logs why.
@@ -173,10 +194,20 @@ class Connection {
     }
   }
 
+  /** Writes one answer; resolves once a streamed body is on the socket. */
+  private async answer(req: FastRequest, reply: FastReply): Promise<void> {
+    this.write(req, reply);
+    const body = reply.body;
+    if (req.method === 'HEAD' || Buffer.isBuffer(body)) return;
+    await body.write(this.socket);
+  }
+
   private write(req: FastRequest, reply: FastReply): void {
+    let extra = '';
+    for (const [k, v] of Object.entries(reply.headers ?? {})) extra += `${k}: ${v}\r\n`;
     const head =
       `HTTP/1.1 ${reply.status} ${REASON[reply.status] ?? ''}\r\n` +
-      `content-type: ${reply.contentType}\r\n` +
+      `content-type: ${reply.contentType}\r\n${extra}` +
       `content-length: ${reply.body.length}\r\n` +
       `date: ${httpDate()}\r\n` +
       (req.keepAlive
@@ -185,12 +216,8 @@ class Connection {
     const s = this.socket;
     s.cork();
     s.write(head, 'latin1');
-    if (req.method !== 'HEAD') s.write(reply.body);
+    if (req.method !== 'HEAD' && Buffer.isBuffer(reply.body)) s.write(reply.body);
     s.uncork();
-    if (!req.keepAlive) {
-      this.done = true;
-      s.end();
-    }
   }
 
   private handOff(): void {

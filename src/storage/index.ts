@@ -3,6 +3,7 @@ import { createFsStore } from './fs.ts';
 import { createS3Store } from './s3.ts';
 import type { BlobStore } from './types.ts';
 
+export { copyStream } from './pump.ts';
 export type { BlobRead, BlobStore, BlobWriter, ReadOptions } from './types.ts';
 export { StorageError } from './types.ts';
 

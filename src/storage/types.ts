@@ -4,6 +4,11 @@ import type { Readable, Writable } from 'node:stream';
 export interface BlobRead {
   stream: Readable;
   size: number;
+  /**
+   * Writes the bytes into `dest` (left open), a faster way than `stream` where the
+   * backend has one (fs: reused buffers). Use one of the two, once.
+   */
+  pipeTo?(dest: Writable): Promise<void>;
 }
 
 export interface ReadOptions {
