@@ -98,7 +98,7 @@ await runBench(async (defer) => {
       const cpu = cpuSeconds(pids) - cpu0;
       if (r.non2xx > 0 || r.socketErrors > 0)
         throw new Error(
-          `${t.name}: ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`,
+          `${t.name}: ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors (${r.socketDetail})`,
         );
       step(`  ${fmt(r.rps, 0)} req/s, mean latency ${r.latency}, server CPU ${fmt(cpu, 1)} s`);
       rps.set(t.name, [...(rps.get(t.name) ?? []), r.rps]);

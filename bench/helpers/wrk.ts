@@ -6,6 +6,8 @@ export interface WrkResult {
   /** Responses that were not 2xx/3xx: a run with any is not a valid measurement. */
   non2xx: number;
   socketErrors: number;
+  /** wrk's own breakdown: connect, read, write, timeout. */
+  socketDetail: string;
   latency: string;
 }
 
@@ -41,6 +43,7 @@ export async function wrk(
     rps,
     non2xx: num(/Non-2xx or 3xx responses:\s+(\d+)/),
     socketErrors,
+    socketDetail: (/Socket errors:(.*)/.exec(stdout)?.[1] ?? '').trim(),
     latency: /Latency\s+(\S+)/.exec(stdout)?.[1] ?? '?',
   };
 }

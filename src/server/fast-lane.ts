@@ -18,7 +18,7 @@ export interface FastReply {
 export type FastHandler = (req: FastRequest) => Promise<FastReply | undefined>;
 
 export interface FastLane {
-  /** Ends the connections that wait for their next request. */
+  /** Ends the connections that wait for their next request; the others after their answer. */
   closeIdle(): void;
   /** Destroys every connection still in the fast lane. */
   closeAll(): void;
@@ -54,7 +54,7 @@ export function installFastLane(
   if (own.length !== 1) throw new Error('the fast lane must be installed on a fresh http.Server');
   const nodeConnection = own[0] as (socket: Socket) => void;
   server.removeListener('connection', nodeConnection);
-  const open = new Set<Connection>();
+  const open: Open = new Set<Connection>();
   const toNode = (socket: Socket, unread: Buffer) => {
     nodeConnection.call(server, socket);
     // Synchronously, before the event loop can deliver newer bytes to node's parser.
@@ -66,6 +66,7 @@ export function installFastLane(
   });
   return {
     closeIdle: () => {
+      open.closing = true;
       for (const c of open) c.closeIfIdle();
     },
     closeAll: () => {
@@ -73,6 +74,9 @@ export function installFastLane(
     },
   };
 }
+
+/** The connections still in the fast lane; `closing` once the server stops. */
+type Open = Set<Connection> & { closing?: boolean };
 
 let dateSecond = 0;
 let dateHeader = '';
@@ -92,7 +96,7 @@ class Connection {
   private readonly handle: FastHandler;
   private readonly opts: FastLaneOptions;
   private readonly toNode: (socket: Socket, unread: Buffer) => void;
-  private readonly open: Set<Connection>;
+  private readonly open: Open;
   private pending: Buffer = EMPTY;
   private busy = false;
   private done = false;
@@ -102,7 +106,7 @@ class Connection {
     handle: FastHandler,
     opts: FastLaneOptions,
     toNode: (socket: Socket, unread: Buffer) => void,
-    open: Set<Connection>,
+    open: Open,
   ) {
     this.socket = socket;
     this.handle = handle;
@@ -167,7 +171,7 @@ class Connection {
           this.answer(req, reply).then(
             () => {
               this.busy = false;
-              if (!req.keepAlive) {
+              if (!req.keepAlive || this.open.closing) {
                 this.done = true;
                 this.socket.end();
                 return;
@@ -210,7 +214,7 @@ class Connection {
       `content-type: ${reply.contentType}\r\n${extra}` +
       `content-length: ${reply.body.length}\r\n` +
       `date: ${httpDate()}\r\n` +
-      (req.keepAlive
+      (req.keepAlive && !this.open.closing
         ? `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(this.opts.idleMs / 1000)}\r\n\r\n`
         : 'connection: close\r\n\r\n');
     const s = this.socket;

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawnServer } from '../helpers/process-server.ts';
 import { authed, startServer, type TestServer } from '../helpers/server.ts';
 import { makeUpload, type Upload } from '../helpers/upload.ts';
 
@@ -309,5 +313,23 @@ describe('the fast lane for narinfo lookups', () => {
     await again.send(get('/secret/nix-cache-info', basic));
     assert.equal((await again.answer()).status, 401);
     again.socket.destroy();
+  });
+
+  it('lets larder serve stop on SIGTERM with a kept-alive connection open', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'larder-fast-stop-'));
+    try {
+      const p = await spawnServer(dir);
+      const raw = new Raw(Number(new URL(p.url).port));
+      await raw.send(get('/main/nix-cache-info', `Authorization: Bearer ${p.adminToken}\r\n`));
+      assert.equal((await raw.answer()).status, 200);
+      const exited = new Promise<number | null>((resolve) => p.child.once('exit', resolve));
+      p.child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.ok(await raw.closed(), 'the idle connection was ended');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
