@@ -217,11 +217,17 @@ class Connection {
       (req.keepAlive && !this.open.closing
         ? `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(this.opts.idleMs / 1000)}\r\n\r\n`
         : 'connection: close\r\n\r\n');
-    const s = this.socket;
-    s.cork();
-    s.write(head, 'latin1');
-    if (req.method !== 'HEAD' && Buffer.isBuffer(reply.body)) s.write(reply.body);
-    s.uncork();
+    const body = reply.body;
+    if (req.method === 'HEAD' || !Buffer.isBuffer(body)) {
+      this.socket.write(head, 'latin1');
+      return;
+    }
+    // One buffer, one write: cheaper than a corked writev of head and body.
+    const n = Buffer.byteLength(head, 'latin1');
+    const out = Buffer.allocUnsafe(n + body.length);
+    out.write(head, 0, 'latin1');
+    body.copy(out, n);
+    this.socket.write(out);
   }
 
   private handOff(): void {

@@ -22,9 +22,11 @@ export class Metrics {
 
   /** Adds `by` to a counter with these labels. */
   inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
-    const key = Object.entries(labels)
-      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-      .join(',');
+    // Called several times per request: a plain loop, not entries/map/join.
+    let key = '';
+    for (const k in labels) {
+      key += `${key ? ',' : ''}${k}="${escapeLabel(labels[k] as string)}"`;
+    }
     const f = this.family(name, help, 'counter');
     f.values.set(key, (f.values.get(key) ?? 0) + by);
   }
