@@ -69,6 +69,9 @@ export function nixOutcome(
     child.on('close', (code, signal) =>
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }),
     );
+    // A command that exits without reading its input (an error, or no --stdin) makes this
+    // write fail with EPIPE; its exit code and stderr say what happened, so no crash.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
