@@ -12,6 +12,8 @@ export interface Larder extends ServerProcess {
 export interface LarderOptions {
   /** Cluster workers (`LARDER_WORKERS`). */
   workers?: number;
+  /** `LARDER_FAST_LANE`: false leaves every request to node:http. */
+  fastLane?: boolean;
   /** Where to write V8 CPU profiles (`--cpu-prof`); also set by `BENCH_CPU_PROF=<dir>`. */
   cpuProfDir?: string | undefined;
 }
@@ -22,7 +24,10 @@ export interface LarderOptions {
  */
 export async function startLarder(dataDir: string, opts: LarderOptions = {}): Promise<Larder> {
   const profDir = opts.cpuProfDir ?? process.env.BENCH_CPU_PROF;
-  const env: Record<string, string> = { LARDER_WORKERS: String(opts.workers ?? 1) };
+  const env: Record<string, string> = {
+    LARDER_WORKERS: String(opts.workers ?? 1),
+    LARDER_FAST_LANE: String(opts.fastLane ?? true),
+  };
   if (profDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profDir}`;
   const server = await spawnServer(dataDir, env);
   try {
