@@ -39,6 +39,8 @@ export function openSqliteIndex(file: string): MetadataIndex {
   // SQLite's data_version, which is checked before every memoised read. So a revoked
   // token or an evicted path is never served from memory.
   const memo = new Map<string, unknown>();
+  /** A memoised "not there": misses are as common as hits (every cache a client asks). */
+  const MISS = Symbol('miss');
   const versionStmt = db.prepare('PRAGMA data_version');
   let version = -1;
   let checkedAt = 0;
@@ -54,10 +56,11 @@ export function openSqliteIndex(file: string): MetadataIndex {
         memo.clear();
       }
     }
-    if (memo.has(key)) return memo.get(key) as T;
+    const known = memo.get(key);
+    if (known !== undefined) return (known === MISS ? undefined : known) as T;
     if (memo.size >= 100_000) memo.clear();
     const value = read();
-    memo.set(key, value);
+    memo.set(key, value === undefined ? MISS : value);
     return value;
   };
   const writes = /^\s*(INSERT|UPDATE|DELETE|REPLACE)/i;

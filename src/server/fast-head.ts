@@ -19,33 +19,58 @@ export interface FastRequest {
 const REQUEST_LINE = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.([01])$/;
 // RFC 9110 §5.1: a field name is a token.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Field values are visible ASCII, obs-text, SP and HTAB (RFC 9110 §5.5); node refuses the rest too. */
-function badValue(v: string): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+/**
+ * A field value without its surrounding SP and HTAB (RFC 9110 §5.5), or undefined when it
+ * holds anything but visible ASCII, obs-text, SP and HTAB (node refuses those too).
+ */
+function fieldValue(line: string, from: number): string | undefined {
+  let start = from;
+  let end = line.length;
+  for (let i = from; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return undefined;
   }
-  return false;
+  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09))
+    start++;
+  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09))
+    end--;
+  return line.slice(start, end);
 }
 
 /** Parses a request head (without its final CRLF CRLF); undefined means "not for the fast lane". */
 export function parseHead(head: string): FastRequest | undefined {
-  const lines = head.split('\r\n');
-  const m = REQUEST_LINE.exec(lines[0] as string);
+  let eol = head.indexOf('\r\n');
+  const m = REQUEST_LINE.exec(eol === -1 ? head : head.slice(0, eol));
   if (!m) return undefined;
   const http10 = m[3] === '0';
   let host = false;
   let authorization: string | undefined;
   let range: string | undefined;
   let connection = '';
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
+  while (eol !== -1) {
+    const from = eol + 2;
+    eol = head.indexOf('\r\n', from);
+    const line = eol === -1 ? head.slice(from) : head.slice(from, eol);
     const colon = line.indexOf(':');
     if (colon <= 0) return undefined;
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) return undefined;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    if (badValue(value)) return undefined;
+    const value = fieldValue(line, colon + 1);
+    if (value === undefined) return undefined;
+    // Only names of these lengths matter here; the rest are only checked for syntax.
+    switch (name.length) {
+      case 4:
+      case 5:
+      case 6:
+      case 7:
+      case 10:
+      case 13:
+      case 14:
+      case 17:
+        break;
+      default:
+        continue;
+    }
     switch (name.toLowerCase()) {
       case 'host':
         if (host) return undefined;
@@ -72,7 +97,7 @@ export function parseHead(head: string): FastRequest | undefined {
   }
   // RFC 9112 §3.2: a 1.1 request without Host is a 400, which node:http answers.
   if (!host && !http10) return undefined;
-  const tokens = connection.split(',').map((t) => t.trim());
+  const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim());
   const keepAlive = http10 ? tokens.includes('keep-alive') : !tokens.includes('close');
   const target = m[2] as string;
   const q = target.indexOf('?');

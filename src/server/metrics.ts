@@ -8,8 +8,15 @@ interface Family {
 const escapeLabel = (v: string) =>
   !/["\\\n]/.test(v) ? v : v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+function labelKey(labels: Record<string, string>): string {
+  let key = '';
+  for (const k in labels) key += `${key ? ',' : ''}${k}="${escapeLabel(labels[k] as string)}"`;
+  return key;
+}
+
 export class Metrics {
   private readonly families = new Map<string, Family>();
+  private readonly hotCounters = new Map<string, Map<string, (by?: number) => void>>();
 
   private family(name: string, help: string, type: Family['type']): Family {
     let f = this.families.get(name);
@@ -22,13 +29,45 @@ export class Metrics {
 
   /** Adds `by` to a counter with these labels. */
   inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
-    // Called several times per request: a plain loop, not entries/map/join.
-    let key = '';
-    for (const k in labels) {
-      key += `${key ? ',' : ''}${k}="${escapeLabel(labels[k] as string)}"`;
+    const values = this.family(name, help, 'counter').values;
+    const key = labelKey(labels);
+    values.set(key, (values.get(key) ?? 0) + by);
+  }
+
+  /**
+   * `inc` for one fixed label set, for the hot path: the label key is built once, so each
+   * count is one map update (building it costs more than the rest of a narinfo answer's
+   * bookkeeping).
+   */
+  counter(name: string, help: string, labels: Record<string, string> = {}): (by?: number) => void {
+    const values = this.family(name, help, 'counter').values;
+    const key = labelKey(labels);
+    return (by = 1) => {
+      values.set(key, (values.get(key) ?? 0) + by);
+    };
+  }
+
+  /**
+   * The counter of `name` for the label set `id` stands for, made with `labels()` the first
+   * time: for hot paths whose labels come from a small set (a cache name, a status).
+   */
+  hot(
+    name: string,
+    help: string,
+    id: string,
+    labels: () => Record<string, string>,
+  ): (by?: number) => void {
+    let byId = this.hotCounters.get(name);
+    if (!byId) {
+      byId = new Map();
+      this.hotCounters.set(name, byId);
     }
-    const f = this.family(name, help, 'counter');
-    f.values.set(key, (f.values.get(key) ?? 0) + by);
+    let c = byId.get(id);
+    if (!c) {
+      c = this.counter(name, help, labels());
+      byId.set(id, c);
+    }
+    return c;
   }
 
   /** Renders every family; `extra` are gauges computed at scrape time. */
@@ -44,10 +83,7 @@ export class Metrics {
         values: new Map<string, number>(),
       };
       gauges.set(g.name, f);
-      const key = Object.entries(g.labels)
-        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-        .join(',');
-      f.values.set(key, g.value);
+      f.values.set(labelKey(g.labels), g.value);
     }
     for (const [name, f] of [...this.families, ...gauges]) {
       out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);

@@ -7,6 +7,8 @@ import { sendText } from '../respond.ts';
 import { CACHE, HASH, route } from './patterns.ts';
 
 const NARINFO = 'text/x-nix-narinfo';
+const HITS = 'Narinfo requests answered with a path.';
+const MISSES = 'Narinfo requests for paths the cache lacks.';
 
 /** A narinfo, signed by the cache; 404 when the cache does not have the path. */
 export default defineRoute({
@@ -51,15 +53,9 @@ async function lookup(
 ): Promise<Buffer | null | undefined> {
   const rec = await deps.index.getPath(cache.name, hash);
   if (!rec && !final) return undefined;
-  const m = deps.metrics;
-  if (!rec)
-    m.inc('larder_narinfo_misses_total', 'Narinfo requests for paths the cache lacks.', {
-      cache: cache.name,
-    });
-  else
-    m.inc('larder_narinfo_hits_total', 'Narinfo requests answered with a path.', {
-      cache: cache.name,
-    });
+  const labels = () => ({ cache: cache.name });
+  if (!rec) deps.metrics.hot('larder_narinfo_misses_total', MISSES, cache.name, labels)();
+  else deps.metrics.hot('larder_narinfo_hits_total', HITS, cache.name, labels)();
   deps.usage.narinfo(cache.name, rec?.hashPart);
   return rec ? renderNarInfo(rec, deps.config.storeDir) : null;
 }
