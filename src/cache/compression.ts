@@ -19,25 +19,36 @@ export function compressionOfExt(ext: string): string | undefined {
   return EXT_COMPRESSION.get(ext);
 }
 
+/** Bytes per chunk into and out of a decompressor (ingest-nar gathers uploads to this size). */
+export const DECOMPRESS_CHUNK = 1024 * 1024;
+
+/**
+ * 1 MiB chunks in and out, and room for a few on either side: each chunk is a thread-pool
+ * round trip and a stream callback, and a queue smaller than one chunk makes every chunk
+ * wait for the one before it. Decompressing the push bench's NARs took ~25% less time
+ * with 1 MiB in and out than with the socket's 64 KiB in and 256 KiB out.
+ */
+const QUEUE = {
+  chunkSize: DECOMPRESS_CHUNK,
+  writableHighWaterMark: 4 * DECOMPRESS_CHUNK,
+  readableHighWaterMark: 2 * DECOMPRESS_CHUNK,
+};
+
 /**
  * A stream that decompresses NAR file bytes. xz and bzip2 run in the system's `xz` and
  * `bzip2` (Node has neither, and a native process beats a JS port by a wide margin);
  * zstd, brotli and gzip come from node:zlib.
  */
-const CHUNK = 256 * 1024;
-
 export function createDecompressor(compression: string): Duplex {
   switch (compression) {
     case 'none':
-      return new PassThrough({ highWaterMark: 256 * 1024 });
-    // Large output chunks: a NAR decompresses at hundreds of MiB/s, and each 16 KiB default
-    // chunk costs a round trip through the thread pool and a stream callback.
+      return new PassThrough({ highWaterMark: 4 * DECOMPRESS_CHUNK });
     case 'zstd':
-      return createZstdDecompress({ chunkSize: CHUNK });
+      return createZstdDecompress(QUEUE);
     case 'br':
-      return createBrotliDecompress({ chunkSize: CHUNK });
+      return createBrotliDecompress(QUEUE);
     case 'gzip':
-      return createGunzip({ chunkSize: CHUNK });
+      return createGunzip(QUEUE);
     case 'xz':
       return spawnFilter('xz', ['-d', '-c', '-q']);
     case 'bzip2':

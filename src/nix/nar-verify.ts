@@ -17,6 +17,8 @@ export interface NarVerifierOptions {
   maxListingEntries?: number;
   /** Deepest directory nesting (default 2048, what fits in Linux's PATH_MAX). */
   maxDepth?: number;
+  /** Called with the size of every chunk once it has been hashed and parsed. */
+  onBytes?: (n: number) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export function createNarVerifier(opts: NarVerifierOptions = {}): {
         narSize += chunk.length;
         hasher.update(chunk);
         parser.feed(chunk);
+        opts.onBytes?.(chunk.length);
         cb();
       } catch (err) {
         cb(err as Error);

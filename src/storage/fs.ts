@@ -77,7 +77,9 @@ export function createFsStore(root: string): BlobStore {
       const final = pathOf(key);
       await mkdir(tmpDir, { recursive: true });
       const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-      const stream = createWriteStream(tmp, { highWaterMark: 256 * 1024 });
+      // Room for a few 1 MiB chunks (ingest-nar's size): an upload goes on being received
+      // and decompressed while the thread pool writes, instead of waiting for each write.
+      const stream = createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024 });
       let settled = false;
       const finished = new Promise<void>((res, rej) => {
         stream.once('finish', res);
