@@ -127,7 +127,7 @@ async function ingestClaimed(
   hashFile = compression !== 'none';
   const writer = await deps.storage.createWriter(key, { signal: input.signal });
   try {
-    const decompressor = createDecompressor(compression);
+    const decompressor = createDecompressor(compression, input.declaredSize);
     // Decompressed bytes count towards scavenges too. Counting only the file's, a NAR that
     // compressed 25:1 allocated ~200 MiB of chunks between two scavenges, which V8 then
     // reclaimed with full mark-compacts: 13-21 per round of the push bench's NARs
@@ -191,8 +191,14 @@ async function ingestClaimed(
       signal: input.signal,
     });
     listing.stream.end(serializeListing(summary.listing));
-    await listing.commit();
-    await writer.commit();
+    // Both files are made durable (fsync, rename) side by side; the index row that makes
+    // the NAR visible is written only once both are.
+    const [listed, written] = await Promise.allSettled([listing.commit(), writer.commit()]);
+    if (written.status === 'rejected') throw written.reason;
+    if (listed.status === 'rejected') {
+      await deps.storage.delete(key);
+      throw listed.reason;
+    }
     const nar: NarRecord = {
       fileHash,
       fileSize,

@@ -17,6 +17,7 @@ function isMiss(err: unknown): boolean {
 export function createFsStore(root: string): BlobStore {
   const tmpDir = join(root, 'tmp');
   void sweepStale(tmpDir);
+  const dirs = madeDirs();
   const pathOf = (key: string): string => {
     // Keys come from validated URL parts, but the store is the last line: no segment
     // may start with a dot, so `..` can never climb out of `root`.
@@ -75,17 +76,24 @@ export function createFsStore(root: string): BlobStore {
 
     async createWriter(key: string, opts: { signal?: AbortSignal } = {}): Promise<BlobWriter> {
       const final = pathOf(key);
-      await mkdir(tmpDir, { recursive: true });
+      await dirs.ensure(tmpDir);
       const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
       // Room for a few 1 MiB chunks (ingest-nar's size): an upload goes on being received
       // and decompressed while the thread pool writes, instead of waiting for each write.
-      const stream = createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024 });
+      // `flush`: fsync on the stream's own descriptor as it closes, before the rename, so a
+      // crash cannot leave a complete-looking empty or partial file under the final name.
+      const stream = createWriteStream(tmp, { highWaterMark: 4 * 1024 * 1024, flush: true });
+      // A temp folder removed under a running server: this write fails, the next remakes it.
+      stream.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') dirs.forget(tmpDir);
+      });
       let settled = false;
-      const finished = new Promise<void>((res, rej) => {
-        stream.once('finish', res);
+      // 'close' comes after the fsync ('finish' before it).
+      const closed = new Promise<void>((res, rej) => {
+        stream.once('close', res);
         stream.once('error', rej);
       });
-      finished.catch(() => {});
+      closed.catch(() => {});
       const abort = async () => {
         if (settled) return;
         settled = true;
@@ -98,17 +106,18 @@ export function createFsStore(root: string): BlobStore {
         abort,
         async commit() {
           if (settled) throw new StorageError(`write of ${key} was aborted`);
-          if (!stream.writableFinished) {
-            if (!stream.writableEnded) stream.end();
-            await finished;
-          }
           settled = true;
           try {
-            // fsync before rename so a crash cannot leave a complete-looking empty file.
-            const fh = await open(tmp, 'r');
-            await fh.sync().finally(() => fh.close());
-            await mkdir(dirname(final), { recursive: true });
-            await rename(tmp, final);
+            if (!stream.writableEnded) stream.end();
+            await closed;
+            await dirs.ensure(dirname(final));
+            await rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+              // The folder went away since it was made: make it again, once.
+              if (err.code !== 'ENOENT') throw err;
+              dirs.forget(dirname(final));
+              await dirs.ensure(dirname(final));
+              await rename(tmp, final);
+            });
           } catch (err) {
             await rm(tmp, { force: true });
             throw new StorageError(`cannot store ${key}`, { cause: err });
@@ -124,6 +133,26 @@ export function createFsStore(root: string): BlobStore {
         throw new StorageError(`cannot delete ${key}`, { cause: err });
       }
     },
+  };
+}
+
+/**
+ * Folders made once per process: a small NAR upload is a handful of file operations, each
+ * a thread-pool round trip, and two of them were `mkdir -p` of folders that already exist.
+ */
+function madeDirs(): { ensure(dir: string): Promise<void>; forget(dir: string): void } {
+  const made = new Map<string, Promise<void>>();
+  return {
+    ensure(dir) {
+      let p = made.get(dir);
+      if (!p) {
+        p = mkdir(dir, { recursive: true }).then(() => {});
+        p.catch(() => made.delete(dir));
+        made.set(dir, p);
+      }
+      return p;
+    },
+    forget: (dir) => void made.delete(dir),
   };
 }
 
