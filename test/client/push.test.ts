@@ -126,6 +126,29 @@ describe('larder push and watch-store with real Nix', { skip: requireNix() }, ()
     }
   });
 
+  it('reports the bytes it sent for NARs of many compressed chunks, as stored', async () => {
+    const store = nix.store('big');
+    const big = nix.busyboxDrv(
+      'big',
+      '$bb mkdir -p $out; $bb dd if=/dev/urandom of=$out/random bs=1048576 count=3 2>/dev/null; $bb seq 1 1500000 > $out/numbers',
+    );
+    const top = nix.build(store, big).trim();
+    const r = await larder(['push', 'main', top, '--store', store, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const s = JSON.parse(r.out) as { uploaded: number; bytes: number; narBytes: number };
+    assert.equal(s.uploaded, 1);
+    const info = await (
+      await fetch(`${server.url}/main/${top.slice('/nix/store/'.length, 43)}.narinfo`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      })
+    ).text();
+    const field = (k: string) => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(info)?.[1]);
+    // 3 MiB of random bytes and ~10 MiB of digits: several 1 MiB chunks in and out of zstd.
+    assert.ok(field('NarSize') > 12 * 2 ** 20, info);
+    assert.equal(s.narBytes, field('NarSize'));
+    assert.equal(s.bytes, field('FileSize'));
+  });
+
   it('passes --tier and --build-seconds and explains refusals in one line', async () => {
     const store = nix.store('errors');
     const path = nix.addText(store, 'note.txt', 'hello');

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { PassThrough, type Readable, Transform } from 'node:stream';
-import { constants, createZstdCompress } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { promisify } from 'node:util';
+import { constants, createZstdCompress, zstdCompress } from 'node:zlib';
 import { dumpPath, parseHash, serializeNarInfo } from '../../nix/index.ts';
 import { scavengeEvery } from '../../util/gc.ts';
 import { ClientError } from '../errors.ts';
@@ -8,8 +10,8 @@ import { messageOf, send, withRetries } from '../http.ts';
 import { nixBin } from '../nix-cli.ts';
 import type { PathInfo } from './closure.ts';
 
-/** Compressed bytes between scavenges: the uncompressed chunks behind them are the garbage. */
-const collect = scavengeEvery(4 * 2 ** 20);
+/** NAR bytes read and compressed bytes sent between scavenges (all of them are garbage after). */
+const collect = scavengeEvery(8 * 2 ** 20);
 
 export interface Target {
   server: string;
@@ -52,8 +54,9 @@ export function httpFailure(t: Target, what: string, status: number, body: strin
 }
 
 /**
- * Streams one path's NAR (`nix store dump-path`) through zstd to the server, which hashes
- * it and names the file. Memory stays flat: every stage is a pipe with backpressure.
+ * Sends one path's NAR, zstd-compressed, to the server, which hashes it and names the
+ * file. Memory stays flat: a NAR of up to 1 MiB is compressed whole and sent with its
+ * length; a larger one streams through zstd with backpressure at every stage.
  */
 export async function uploadNar(
   t: Target,
@@ -61,31 +64,21 @@ export async function uploadNar(
   onBytes: (n: number) => void,
 ): Promise<UploadedNar> {
   return withRetries(`uploading ${info.path}`, async () => {
-    const source = narSource(t, info.path);
-    const dumpFailed = source.failed;
-    const zstd = createZstdCompress({
-      params: { [constants.ZSTD_c_compressionLevel]: t.zstdLevel ?? 3 },
-    });
     let sent = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        sent += chunk.length;
-        onBytes(chunk.length);
-        collect(chunk.length);
-        cb(null, chunk);
-      },
-    });
-    const body = new PassThrough();
-    source.stream.pipe(zstd).pipe(counter).pipe(body);
-    zstd.on('error', (err) => body.destroy(err));
+    const progress = (n: number) => {
+      sent += n;
+      onBytes(n);
+    };
+    const body =
+      info.narSize <= WHOLE_NAR ? await wholeBody(t, info, progress) : streamedBody(t, info);
     try {
-      const res = await Promise.race([
-        send('POST', `${t.server}/_api/v1/${t.cache}/nar?compression=zstd`, {
-          headers: { ...authHeaders(t), 'content-type': 'application/x-nix-nar' },
-          body,
-        }),
-        dumpFailed,
-      ]);
+      const answer = send('POST', `${t.server}/_api/v1/${t.cache}/nar?compression=zstd`, {
+        headers: { ...authHeaders(t), 'content-type': 'application/x-nix-nar' },
+        body: body.data,
+      });
+      // After send() has piped a stream into the request (synchronously): no chunk is missed.
+      body.counting?.(progress);
+      const res = await Promise.race([answer, body.failed]);
       // Each request leaves sockets, parsers and streams behind: count it as some bytes.
       collect(256 * 1024);
       if (res.status !== 201) throw httpFailure(t, `uploading ${info.path}`, res.status, res.body);
@@ -100,9 +93,73 @@ export async function uploadNar(
       onBytes(-sent);
       throw err;
     } finally {
-      source.stop();
+      body.stop();
     }
   });
+}
+
+/** NARs up to this size are compressed in one piece (on the thread pool) and sent whole. */
+const WHOLE_NAR = 1024 * 1024;
+
+interface Body {
+  data: Buffer | Readable;
+  /** Rejects when the NAR cannot be read. */
+  failed: Promise<never>;
+  /** Starts reporting compressed bytes as they go out (streamed bodies). */
+  counting?: (onBytes: (n: number) => void) => void;
+  stop(): void;
+}
+
+const zstdWhole = promisify(zstdCompress);
+
+/**
+ * A small NAR compressed whole: one thread-pool job and one HTTP body with a length, which
+ * also tells the server the file is small. A stream per path costs more than its bytes.
+ */
+async function wholeBody(t: Target, info: PathInfo, onBytes: (n: number) => void): Promise<Body> {
+  const source = narSource(t, info.path);
+  try {
+    const nar = await Promise.race([buffer(source.stream), source.failed]);
+    const file = await zstdWhole(nar, {
+      params: { [constants.ZSTD_c_compressionLevel]: t.zstdLevel ?? 3 },
+    });
+    collect(nar.length + file.length);
+    onBytes(file.length);
+    const never = new Promise<never>(() => {});
+    return { data: file, failed: never, stop() {} };
+  } finally {
+    source.stop();
+  }
+}
+
+/** A larger NAR streamed through zstd: 256 KiB chunks out, one HTTP chunk each. */
+function streamedBody(t: Target, info: PathInfo): Body {
+  const source = narSource(t, info.path);
+  const zstd = createZstdCompress({
+    // The 16 KiB default made ~10,000 thread-pool round trips and HTTP chunks per 200 MiB;
+    // 1 MiB took the client's peak RSS over 150 MiB with four uploads at once.
+    chunkSize: 256 * 1024,
+    params: { [constants.ZSTD_c_compressionLevel]: t.zstdLevel ?? 3 },
+  });
+  source.stream.pipe(zstd);
+  source.stream.on('error', (err) => zstd.destroy(err));
+  return {
+    data: zstd,
+    failed: source.failed,
+    counting(onBytes) {
+      let read = 0;
+      zstd.on('data', (chunk: Buffer) => {
+        onBytes(chunk.length);
+        // The NAR bytes read count too: their chunks are most of the garbage.
+        collect(chunk.length + zstd.bytesWritten - read);
+        read = zstd.bytesWritten;
+      });
+    },
+    stop() {
+      source.stop();
+      zstd.destroy();
+    },
+  };
 }
 
 /**
