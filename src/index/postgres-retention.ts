@@ -5,6 +5,8 @@ import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './t
 type RetentionMethods = Pick<
   MetadataIndex,
   | 'retentionView'
+  | 'retentionRows'
+  | 'pathCount'
   | 'evict'
   | 'pin'
   | 'recordUse'
@@ -15,6 +17,27 @@ type RetentionMethods = Pick<
   | 'dueNarDeletions'
   | 'finishNarDeletion'
 >;
+
+/** Rows per page of `retentionRows`. */
+const PAGE = 1000;
+
+const RETENTION_SELECT = `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned,
+    p.build_seconds, p.created_at, p.last_access, p.hits
+  FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
+
+const retentionRow = (r: Row): RetentionRow => ({
+  hashPart: r.hash_part as string,
+  baseName: r.base_name as string,
+  references:
+    (r.refs as string) === '' ? [] : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
+  bytes: Number(r.file_size),
+  tier: optNum(r.tier),
+  pinned: r.pinned === true,
+  buildSeconds: optNum(r.build_seconds),
+  createdAt: Number(r.created_at),
+  lastAccess: optNum(r.last_access),
+  hits: Number(r.hits),
+});
 
 /** Evictions per transaction: the per-cache lock is held this long, then pushes get a turn. */
 const BATCH = 50;
@@ -68,29 +91,36 @@ export function postgresRetention(
 
   return {
     async retentionView(cache) {
-      const rows = await query(
-        `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned, p.build_seconds,
-                p.created_at, p.last_access, p.hits
-         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = $1`,
-        [cache],
-      );
-      return rows.map(
-        (r): RetentionRow => ({
-          hashPart: r.hash_part as string,
-          baseName: r.base_name as string,
-          references:
-            (r.refs as string) === ''
-              ? []
-              : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
-          bytes: Number(r.file_size),
-          tier: optNum(r.tier),
-          pinned: r.pinned === true,
-          buildSeconds: optNum(r.build_seconds),
-          createdAt: Number(r.created_at),
-          lastAccess: optNum(r.last_access),
-          hits: Number(r.hits),
-        }),
-      );
+      return (await query(`${RETENTION_SELECT} WHERE p.cache = $1`, [cache])).map(retentionRow);
+    },
+
+    async *retentionRows(cache) {
+      // Pages by hash part (the primary key's order): each page is its own snapshot, which
+      // is safe because evict() checks every eviction against the index as it is then.
+      let after = '';
+      for (;;) {
+        const rows = await query(
+          `${RETENTION_SELECT} WHERE p.cache = $1 AND p.hash_part > $2
+           ORDER BY p.hash_part LIMIT ${PAGE}`,
+          [cache, after],
+        );
+        if (rows.length === 0) return;
+        const batch = rows.map(retentionRow);
+        yield batch;
+        if (rows.length < PAGE) return;
+        after = (batch[batch.length - 1] as RetentionRow).hashPart;
+      }
+    },
+
+    async pathCount(cache, limit) {
+      const rows =
+        limit === undefined
+          ? await query('SELECT count(*) AS n FROM paths WHERE cache = $1', [cache])
+          : await query(
+              'SELECT count(*) AS n FROM (SELECT 1 FROM paths WHERE cache = $1 LIMIT $2) t',
+              [cache, limit],
+            );
+      return Number((rows[0] as Row).n);
     },
 
     async evict(cache, evictions, at, graceMs) {

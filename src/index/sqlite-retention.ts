@@ -8,6 +8,8 @@ type Tx = <T>(fn: () => T) => T;
 type RetentionMethods = Pick<
   MetadataIndex,
   | 'retentionView'
+  | 'retentionRows'
+  | 'pathCount'
   | 'evict'
   | 'pin'
   | 'recordUse'
@@ -19,6 +21,24 @@ type RetentionMethods = Pick<
   | 'finishNarDeletion'
 >;
 
+const RETENTION_SELECT = `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned,
+    p.build_seconds, p.created_at, p.last_access, p.hits
+  FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`;
+
+const retentionRow = (r: Row): RetentionRow => ({
+  hashPart: r.hash_part as string,
+  baseName: r.base_name as string,
+  references:
+    (r.refs as string) === '' ? [] : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
+  bytes: Number(r.file_size),
+  tier: r.tier === null ? undefined : Number(r.tier),
+  pinned: r.pinned === 1,
+  buildSeconds: r.build_seconds === null ? undefined : Number(r.build_seconds),
+  createdAt: Number(r.created_at),
+  lastAccess: r.last_access === null ? undefined : Number(r.last_access),
+  hits: Number(r.hits),
+});
+
 /** The retention half of the SQLite index. */
 /**
  * `q` clears the read memo on writes; `counters` does not, for writes to use counts and
@@ -27,28 +47,37 @@ type RetentionMethods = Pick<
 export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): RetentionMethods {
   return {
     async retentionView(cache) {
-      const rows = q(
-        `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned, p.build_seconds,
-                p.created_at, p.last_access, p.hits
-         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`,
-      ).all(cache) as Row[];
-      return rows.map(
-        (r): RetentionRow => ({
-          hashPart: r.hash_part as string,
-          baseName: r.base_name as string,
-          references:
-            (r.refs as string) === ''
-              ? []
-              : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
-          bytes: Number(r.file_size),
-          tier: r.tier === null ? undefined : Number(r.tier),
-          pinned: r.pinned === 1,
-          buildSeconds: r.build_seconds === null ? undefined : Number(r.build_seconds),
-          createdAt: Number(r.created_at),
-          lastAccess: r.last_access === null ? undefined : Number(r.last_access),
-          hits: Number(r.hits),
-        }),
-      );
+      return (q(RETENTION_SELECT).all(cache) as Row[]).map(retentionRow);
+    },
+
+    async *retentionRows(cache) {
+      // Pages by hash part, each its own short read. One statement iterated for the whole
+      // view would hold a read snapshot for as long as planning reads (half a minute at a
+      // million paths), and no checkpoint could pass it: the WAL grew by every write made
+      // meanwhile, and the first checkpoint after held the server's event loop for most of
+      // a second. Pages of different moments are safe, as evict() checks each eviction
+      // against the index as it is then. Small pages: rows alive across a yield survive
+      // young-generation collections and grew the planning thread's heap.
+      const page = q(`${RETENTION_SELECT} AND p.hash_part > ? ORDER BY p.hash_part LIMIT 250`);
+      let after = '';
+      for (;;) {
+        const batch = (page.all(cache, after) as Row[]).map(retentionRow);
+        if (batch.length === 0) return;
+        yield batch;
+        after = (batch[batch.length - 1] as RetentionRow).hashPart;
+      }
+    },
+
+    async pathCount(cache, limit) {
+      const r = (
+        limit === undefined
+          ? q('SELECT count(*) AS n FROM paths WHERE cache = ?').get(cache)
+          : q('SELECT count(*) AS n FROM (SELECT 1 FROM paths WHERE cache = ? LIMIT ?)').get(
+              cache,
+              limit,
+            )
+      ) as Row;
+      return Number(r.n);
     },
 
     async evict(cache, evictions, at, graceMs) {

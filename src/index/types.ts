@@ -153,9 +153,21 @@ export interface MetadataIndex {
   /** Of the given hash parts, those the cache lacks. */
   missingPaths(cache: string, hashParts: string[]): Promise<string[]>;
   countPaths(cache: string): Promise<{ paths: number; narBytes: number }>;
+  /**
+   * How many paths the cache has, counting no further than `limit`: without the sizes that
+   * countPaths joins in (seconds at a million paths), and bounded, so it can run on the
+   * server's event loop.
+   */
+  pathCount(cache: string, limit?: number): Promise<number>;
 
   /** Every path of the cache with what retention planning needs. */
   retentionView(cache: string): Promise<RetentionRow[]>;
+  /**
+   * The same rows in batches, by hash part, so a million paths can be planned without a
+   * million row objects at once. Batches may be read at different moments: evict() checks
+   * each eviction against the index as it is then.
+   */
+  retentionRows(cache: string): AsyncIterable<RetentionRow[]>;
   /**
    * Removes each eviction's paths in one transaction, unless a path outside it now
    * references one of them (a push landed since planning) or its root is already gone

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import type { MetadataIndex, NarRecord, PathRecord } from '../../src/index/index.ts';
+import type { MetadataIndex, NarRecord, PathRecord, RetentionRow } from '../../src/index/index.ts';
 import { openPostgresIndex } from '../../src/index/postgres.ts';
 import { openSqliteIndex } from '../../src/index/sqlite.ts';
 import { freePort, requirePostgres, startPostgres } from '../helpers/postgres.ts';
@@ -161,6 +161,32 @@ for (const kind of kinds) {
       assert.equal(ra.skipped.length + rb.skipped.length, 20);
       assert.equal((await a.countPaths('main')).paths, 0);
       assert.equal((await a.recentEvictions('main', 100)).length, 20);
+    });
+
+    it('streams the retention view in batches, by hash part, row for row', async () => {
+      const [index] = (await kind.open(1)) as [MetadataIndex];
+      await index.createCache(cache);
+      await index.createCache({ ...cache, name: 'other' });
+      const base = await add(index, 'base');
+      for (let i = 0; i < 1100; i++) await add(index, `p-${i}`, i % 3 ? [base] : []);
+      const n = nar();
+      await index.addNar('other', n, 1000);
+      await index.insertPath('other', pathOf('elsewhere', n));
+      const batches: RetentionRow[][] = [];
+      for await (const b of index.retentionRows('main')) batches.push(b);
+      assert.ok(batches.length > 1, 'more than one batch');
+      assert.ok(batches.every((b) => b.length > 0 && b.length <= 1000));
+      const streamed = batches.flat();
+      const whole = await index.retentionView('main');
+      assert.equal(streamed.length, 1101);
+      assert.deepEqual(
+        streamed.map((r) => r.hashPart),
+        whole.map((r) => r.hashPart).sort(),
+      );
+      assert.deepEqual(
+        streamed,
+        [...whole].sort((x, y) => (x.hashPart < y.hashPart ? -1 : 1)),
+      );
     });
 
     it('skips an eviction a push made unsafe, and never leaves a hole', async () => {
