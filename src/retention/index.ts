@@ -3,6 +3,8 @@ export { compileMatch, matchRule } from './rules.ts';
 export {
   admit,
   collect,
+  dryRun,
+  overview,
   planCache,
   policyOf,
   type RetentionDeps,

@@ -1,16 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
-import type { Collection } from './plan.ts';
-import type { PlanRequest } from './plan-worker.ts';
-import type { Plan } from './types.ts';
+import type { Answer, PlanRequest } from './ask.ts';
 
-/** A plan, or (when the thread also evicted) the summary of the collection. */
-export type ThreadAnswer = { plan: Plan } | { collection: Collection };
-
-const pending = new Map<
-  number,
-  { resolve: (a: ThreadAnswer) => void; reject: (e: Error) => void }
->();
+const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
 let worker: Worker | undefined;
 let nextId = 1;
 
@@ -20,14 +12,13 @@ function start(config: Config): Worker {
   const w = new Worker(new URL(`./plan-worker.${ext}`, import.meta.url), {
     workerData: { config },
   });
-  w.on('message', (msg: { id: number; plan?: Plan; collection?: Collection; error?: string }) => {
-    const p = pending.get(msg.id);
-    pending.delete(msg.id);
+  w.on('message', ({ id, error, ...answer }: { id: number; error?: string }) => {
+    const p = pending.get(id);
+    pending.delete(id);
     if (pending.size === 0) w.unref();
     if (!p) return;
-    if (msg.plan) p.resolve({ plan: msg.plan });
-    else if (msg.collection) p.resolve({ collection: msg.collection });
-    else p.reject(new Error(`eviction planning failed: ${msg.error}`));
+    if (error === undefined) p.resolve(answer as Answer);
+    else p.reject(new Error(`eviction planning failed: ${error}`));
   });
   const fail = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -42,7 +33,7 @@ function start(config: Config): Worker {
 }
 
 /** Plans (and evicts, if asked) in a worker thread with its own index connection, started on first use. */
-export function planInThread(config: Config, req: Omit<PlanRequest, 'id'>): Promise<ThreadAnswer> {
+export function planInThread(config: Config, req: PlanRequest): Promise<Answer> {
   worker ??= start(config);
   const id = nextId++;
   return new Promise((resolve, reject) => {

@@ -1,57 +1,123 @@
 import type { EvictionRecord } from '../index/index.ts';
-import { matchRule } from './rules.ts';
+import { graphOf, grown, type RetentionGraph } from './graph.ts';
+import { ruleMatcher } from './rules.ts';
 import type { Eviction, Plan, RetainedPath, RetentionPolicy, RootView } from './types.ts';
 import { rootValue } from './value.ts';
 
 type Tier = 1 | 2 | 3;
-
-/** Closures of every root, flattened: `items[start[r] .. start[r + 1])` are path indices. */
-interface Closures {
-  start: Int32Array;
-  items: Int32Array;
-}
+const REASONS = ['tier3-ttl', 'quota'] as const;
+/** `CompactPlan.reason` codes below the first rule's. */
+const DEFAULT = 0;
+const PINNED = 1;
+const PUSHED = 2;
+const RULE = 3;
 
 /**
- * Computes each root's closure over integer path indices with a stamped visited array,
- * so a million-path cache costs arrays of ints, not a Set per root.
+ * An eviction plan over graph ids, in typed arrays: what `Plan` says before any object is
+ * made per root, so a million-path plan stays tens of MiB and evictions can be carried out
+ * (and turned into hash parts) a batch at a time.
  */
-function closuresOf(
-  roots: Int32Array,
-  refStart: Int32Array,
-  refs: Int32Array,
-  n: number,
-): Closures {
-  const mark = new Int32Array(n);
-  const stack = new Int32Array(n);
-  const start = new Int32Array(roots.length + 1);
-  let items = new Int32Array(Math.max(16, roots.length * 4));
-  let len = 0;
-  for (let r = 0; r < roots.length; r++) {
-    start[r] = len;
-    const stamp = r + 1;
+export interface CompactPlan {
+  graph: RetentionGraph;
+  policy: RetentionPolicy;
+  now: number;
+  /** Root ids, in the order the index gave their rows. Root index r is a position here. */
+  roots: Int32Array;
+  tier: Uint8Array;
+  /** Why each root has its tier: DEFAULT, PINNED, PUSHED, or RULE + the rule's index. */
+  reason: Int32Array;
+  closureBytes: Float64Array;
+  exclusiveBytes: Float64Array;
+  value: Float64Array;
+  totalBytes: number;
+  bytesPerTier: Record<Tier, number>;
+  bytesAfter: number;
+  /** Evictions in order: root index, reason (index into REASONS), bytes freed. */
+  evictionCount: number;
+  evRoot: Int32Array;
+  evReason: Uint8Array;
+  evBytes: Float64Array;
+  /** Path ids eviction e frees: `freed[freedStart[e] .. freedStart[e + 1])`. */
+  freedStart: Int32Array;
+  freed: Int32Array;
+  /** Root indices of the largest tier-1 roots when tier 1 alone exceeds the quota. */
+  largestTier1: number[] | undefined;
+}
+
+/** Depth-first closures over the graph, with a stamped visited array instead of a Set each. */
+class Walker {
+  private readonly g: RetentionGraph;
+  private readonly mark: Int32Array;
+  private readonly stack: Int32Array;
+  /** The last closure's ids, in visiting order. */
+  readonly items: Int32Array;
+  private stamp = 0;
+
+  constructor(g: RetentionGraph) {
+    this.g = g;
+    this.mark = new Int32Array(g.size);
+    this.stack = new Int32Array(g.size);
+    this.items = new Int32Array(g.size);
+  }
+
+  /** Fills `items` with the closure of `root` and returns its length. */
+  closure(root: number): number {
+    const { edgeStart, edgeCount, edges } = this.g;
+    const { mark, stack, items } = this;
+    const stamp = ++this.stamp;
     let top = 0;
-    const root = roots[r] as number;
+    let len = 0;
     mark[root] = stamp;
     stack[top++] = root;
     while (top > 0) {
       const p = stack[--top] as number;
-      if (len === items.length) {
-        const grown = new Int32Array(items.length * 2);
-        grown.set(items);
-        items = grown;
-      }
       items[len++] = p;
-      for (let k = refStart[p] as number; k < (refStart[p + 1] as number); k++) {
-        const q = refs[k] as number;
+      const end = (edgeStart[p] as number) + (edgeCount[p] as number);
+      for (let k = edgeStart[p] as number; k < end; k++) {
+        const q = edges[k] as number;
         if (mark[q] !== stamp) {
           mark[q] = stamp;
           stack[top++] = q;
         }
       }
     }
+    return len;
   }
-  start[roots.length] = len;
-  return { start, items };
+}
+
+/**
+ * Sorts `xs` in place, stably, by `cmp`: a merge sort with one scratch array of ints, where
+ * TypedArray.prototype.sort with a comparator copies a million elements into the JS heap.
+ */
+export function sortIndices(xs: Int32Array, cmp: (a: number, b: number) => number): Int32Array {
+  let from: Int32Array = xs;
+  let to: Int32Array = new Int32Array(xs.length);
+  for (let width = 1; width < xs.length; width *= 2) {
+    for (let lo = 0; lo < xs.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, xs.length);
+      const hi = Math.min(lo + 2 * width, xs.length);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // Taking from the right only when strictly smaller keeps equal elements in order.
+      while (i < mid && j < hi) {
+        const a = from[i] as number;
+        const b = from[j] as number;
+        if (cmp(b, a) < 0) {
+          to[k++] = b;
+          j++;
+        } else {
+          to[k++] = a;
+          i++;
+        }
+      }
+      while (i < mid) to[k++] = from[i++] as number;
+      while (j < hi) to[k++] = from[j++] as number;
+    }
+    [from, to] = [to, from];
+  }
+  if (from !== xs) xs.set(from);
+  return xs;
 }
 
 /**
@@ -61,188 +127,357 @@ function closuresOf(
  * never loses a reference. Tier-3 roots past their TTL go first, then, while the cache is
  * above its quota, tier-3 and tier-2 roots from the lowest value up. Tier 1 never goes.
  * `protect` names paths whose closures must survive (an upload being accepted).
+ *
+ * Closures are walked again in each pass instead of being kept: a pass over a million
+ * roots costs well under a second, keeping them would cost an int per (root, path) pair.
  */
+export function analyse(
+  g: RetentionGraph,
+  policy: RetentionPolicy,
+  now: number,
+  protect: string[] = [],
+): CompactPlan {
+  const n = g.size;
+  const { bytes, rowId, edgeStart, edgeCount, edges } = g;
+  const referenced = new Uint8Array(n);
+  for (let k = 0; k < g.rows; k++) {
+    const id = rowId[k] as number;
+    const end = (edgeStart[id] as number) + (edgeCount[id] as number);
+    for (let e = edgeStart[id] as number; e < end; e++) referenced[edges[e] as number] = 1;
+  }
+  const isRoot = (id: number) => g.isPinned(id) || !referenced[id];
+  let nRoots = 0;
+  for (let k = 0; k < g.rows; k++) if (isRoot(rowId[k] as number)) nRoots++;
+  const roots = new Int32Array(nRoots);
+  for (let k = 0, r = 0; k < g.rows; k++)
+    if (isRoot(rowId[k] as number)) roots[r++] = rowId[k] as number;
+  const protectIds = protect.map((h) => g.idOf(h)).filter((id) => id >= 0 && g.isPresent(id));
+  const isProtected = new Uint8Array(n);
+  for (const id of protectIds) isProtected[id] = 1;
+
+  // Pass 1: how many closures (roots' and protected paths') hold each path.
+  const walk = new Walker(g);
+  const { items } = walk;
+  const holders = new Int32Array(n);
+  const closureBytes = new Float64Array(nRoots);
+  for (let r = 0; r < nRoots + protectIds.length; r++) {
+    const len = walk.closure(
+      r < nRoots ? (roots[r] as number) : (protectIds[r - nRoots] as number),
+    );
+    let sum = 0;
+    for (let k = 0; k < len; k++) {
+      const p = items[k] as number;
+      holders[p] = (holders[p] as number) + 1;
+      sum += bytes[p] as number;
+    }
+    if (r < nRoots) closureBytes[r] = sum;
+  }
+
+  const tier = new Uint8Array(nRoots);
+  const reason = new Int32Array(nRoots);
+  const match = ruleMatcher(policy.rules);
+  for (let r = 0; r < nRoots; r++) {
+    const id = roots[r] as number;
+    const explicit = g.tier[id] as number;
+    if (explicit !== 0) {
+      tier[r] = explicit;
+      reason[r] = g.isPinned(id) ? PINNED : PUSHED;
+      continue;
+    }
+    const bs = g.buildSeconds[id] as number;
+    const m = match(
+      () => g.baseName(id).slice(33),
+      Number.isNaN(bs) ? undefined : bs,
+      closureBytes[r] as number,
+    );
+    tier[r] = m < 0 ? 2 : (policy.rules[m]?.tier ?? 2);
+    reason[r] = m < 0 ? DEFAULT : RULE + m;
+  }
+
+  // Pass 2: bytes only one closure holds, and each path's best tier.
+  const exclusiveBytes = new Float64Array(nRoots);
+  const value = new Float64Array(nRoots);
+  const bestTier = new Uint8Array(n);
+  for (let r = 0; r < nRoots; r++) {
+    const len = walk.closure(roots[r] as number);
+    const t = tier[r] as number;
+    let sum = 0;
+    for (let k = 0; k < len; k++) {
+      const p = items[k] as number;
+      if (holders[p] === 1) sum += bytes[p] as number;
+      const b = bestTier[p] as number;
+      if (b === 0 || t < b) bestTier[p] = t;
+    }
+    exclusiveBytes[r] = sum;
+    value[r] = rootValueOf(g, roots[r] as number, closureBytes[r] as number, sum, now).value;
+  }
+  const bytesPerTier: Record<Tier, number> = { 1: 0, 2: 0, 3: 0 };
+  let totalBytes = 0;
+  for (let k = 0; k < g.rows; k++) {
+    const id = rowId[k] as number;
+    bytesPerTier[((bestTier[id] as number) || 2) as Tier] += bytes[id] as number;
+    totalBytes += bytes[id] as number;
+  }
+
+  // Typed, like everything per root: a JS array of a million numbers is 8 MiB of heap, and
+  // more garbage each time it grows.
+  const candidates = new Int32Array(nRoots);
+  let nCandidates = 0;
+  for (let r = 0; r < nRoots; r++) {
+    const id = roots[r] as number;
+    if (
+      tier[r] === 1 ||
+      isProtected[id] ||
+      now - (g.createdAt[id] as number) < policy.uploadGraceMs
+    )
+      continue;
+    candidates[nCandidates++] = r;
+  }
+  const lastUse = (r: number) => {
+    const id = roots[r] as number;
+    const a = g.lastAccess[id] as number;
+    return Math.max(g.createdAt[id] as number, Number.isNaN(a) ? 0 : a);
+  };
+
+  let current = totalBytes;
+  let evictionCount = 0;
+  let freedLen = 0;
+  // Grown as evictions are made: usually far fewer than there are candidates.
+  let evRoot = new Int32Array(Math.min(nCandidates, 1024));
+  let evReason = new Uint8Array(evRoot.length);
+  let evBytes = new Float64Array(evRoot.length);
+  let freedStart = new Int32Array(evRoot.length + 1);
+  // Each path is freed at most once: its holder count reaches zero once.
+  const freed = new Int32Array(n);
+  const evict = (r: number, why: number) => {
+    const len = walk.closure(roots[r] as number);
+    let bytesFreed = 0;
+    if (evictionCount === evRoot.length) {
+      const cap = Math.min(nCandidates, evRoot.length * 2);
+      evRoot = grown(evRoot, cap);
+      evReason = grown(evReason, cap);
+      evBytes = grown(evBytes, cap);
+      freedStart = grown(freedStart, cap + 1);
+    }
+    freedStart[evictionCount] = freedLen;
+    for (let k = 0; k < len; k++) {
+      const p = items[k] as number;
+      holders[p] = (holders[p] as number) - 1;
+      if (holders[p] === 0) {
+        freed[freedLen++] = p;
+        bytesFreed += bytes[p] as number;
+      }
+    }
+    current -= bytesFreed;
+    evRoot[evictionCount] = r;
+    evReason[evictionCount] = why;
+    evBytes[evictionCount] = bytesFreed;
+    evictionCount++;
+    freedStart[evictionCount] = freedLen;
+  };
+  // Candidates past their TTL are evicted first; the others are kept, in order, for the quota.
+  let kept = 0;
+  for (let k = 0; k < nCandidates; k++) {
+    const r = candidates[k] as number;
+    if (tier[r] === 3 && now - lastUse(r) > policy.tier3TtlMs) evict(r, 0);
+    else candidates[kept++] = r;
+  }
+  if (policy.quota !== undefined && current > policy.quota) {
+    // Tier 3 before tier 2, then the lowest value; equal ones in row order.
+    const byValue = sortIndices(
+      candidates.subarray(0, kept),
+      (a, b) =>
+        (tier[b] as number) - (tier[a] as number) || (value[a] as number) - (value[b] as number),
+    );
+    for (const r of byValue) {
+      if (current <= policy.quota) break;
+      evict(r, 1);
+    }
+  }
+
+  let largestTier1: number[] | undefined;
+  if (policy.quota !== undefined && bytesPerTier[1] > policy.quota) {
+    const t1: number[] = [];
+    for (let r = 0; r < nRoots; r++) if (tier[r] === 1) t1.push(r);
+    largestTier1 = t1
+      .sort((a, b) => (closureBytes[b] as number) - (closureBytes[a] as number) || a - b)
+      .slice(0, 5);
+  }
+  return {
+    graph: g,
+    policy,
+    now,
+    roots,
+    tier,
+    reason,
+    closureBytes,
+    exclusiveBytes,
+    value,
+    totalBytes,
+    bytesPerTier,
+    bytesAfter: current,
+    evictionCount,
+    evRoot,
+    evReason,
+    evBytes,
+    freedStart,
+    freed,
+    largestTier1,
+  };
+}
+
+function rootValueOf(
+  g: RetentionGraph,
+  id: number,
+  closure: number,
+  exclusive: number,
+  now: number,
+) {
+  const bs = g.buildSeconds[id] as number;
+  const a = g.lastAccess[id] as number;
+  return rootValue({
+    buildSeconds: Number.isNaN(bs) ? undefined : bs,
+    closureBytes: closure,
+    exclusiveBytes: exclusive,
+    hits: g.hits[id] as number,
+    lastUse: Number.isNaN(a) ? undefined : a,
+    now,
+  });
+}
+
+/** Root r of the plan as the API shows it. */
+export function rootView(cp: CompactPlan, r: number): RootView {
+  const id = cp.roots[r] as number;
+  const why = cp.reason[r] as number;
+  const rule = cp.policy.rules[why - RULE];
+  const closureBytes = cp.closureBytes[r] as number;
+  const exclusiveBytes = cp.exclusiveBytes[r] as number;
+  const v = rootValueOf(cp.graph, id, closureBytes, exclusiveBytes, cp.now);
+  return {
+    hashPart: cp.graph.hashPart(id),
+    baseName: cp.graph.baseName(id),
+    tier: cp.tier[r] as Tier,
+    tierReason:
+      why === DEFAULT
+        ? 'default'
+        : why === PINNED
+          ? 'pinned'
+          : why === PUSHED
+            ? 'pushed with --tier'
+            : `rule ${why - RULE + 1}${rule?.match ? ` (${rule.match})` : ''}`,
+    closureBytes,
+    exclusiveBytes,
+    value: v.value,
+    rebuildSeconds: v.rebuildSeconds,
+    rebuildEstimated: v.estimated,
+  };
+}
+
+/** A cache's plan in brief: what `larder stats` and the dashboard show. */
+export interface Overview {
+  totalBytes: number;
+  bytesPerTier: Record<Tier, number>;
+  roots: number;
+  /** Best tier first, then the highest value. */
+  mostValuable: RootView[];
+  /** What would go first if the quota shrank to nothing: tier 3, then tier 2 by value. */
+  nextToEvict: RootView[];
+}
+
+/** The first `k` root indices in the order `cmp` sorts them, stably, without sorting all. */
+function firstK(cp: CompactPlan, k: number, cmp: (a: number, b: number) => number, skip = -1) {
+  const best: number[] = [];
+  for (let r = 0; r < cp.roots.length; r++) {
+    if (cp.tier[r] === skip) continue;
+    const last = best[best.length - 1];
+    if (best.length === k && (last === undefined || cmp(r, last) >= 0)) continue;
+    // After every element that sorts before r or equal to it: equal roots keep row order.
+    let at = best.length;
+    while (at > 0 && cmp(r, best[at - 1] as number) < 0) at--;
+    best.splice(at, 0, r);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+/** The plan's totals and its `top` most valuable and next-to-evict roots. */
+export function overviewOf(cp: CompactPlan, top: number): Overview {
+  const { tier, value } = cp;
+  const t = (r: number) => tier[r] as number;
+  const v = (r: number) => value[r] as number;
+  return {
+    totalBytes: cp.totalBytes,
+    bytesPerTier: cp.bytesPerTier,
+    roots: cp.roots.length,
+    mostValuable: firstK(cp, top, (a, b) => t(a) - t(b) || v(b) - v(a)).map((r) => rootView(cp, r)),
+    nextToEvict: firstK(cp, top, (a, b) => (t(a) === t(b) ? v(a) - v(b) : t(b) - t(a)), 1).map(
+      (r) => rootView(cp, r),
+    ),
+  };
+}
+
+/** Hash parts eviction e frees. */
+function freedPaths(cp: CompactPlan, e: number): string[] {
+  const out: string[] = [];
+  for (let k = cp.freedStart[e] as number; k < (cp.freedStart[e + 1] as number); k++)
+    out.push(cp.graph.hashPart(cp.freed[k] as number));
+  return out;
+}
+
+/** Eviction e as the API shows it; its paths listed only if asked. */
+function evictionView(cp: CompactPlan, e: number, root: RootView, withPaths: boolean): Eviction {
+  const pathCount = (cp.freedStart[e + 1] as number) - (cp.freedStart[e] as number);
+  return {
+    root,
+    paths: withPaths ? freedPaths(cp, e) : [],
+    pathCount,
+    bytesFreed: cp.evBytes[e] as number,
+    reason: REASONS[cp.evReason[e] as number] as Eviction['reason'],
+  };
+}
+
+/** The plan as objects: every root (`withRoots`) and every eviction with its hash parts. */
+export function planOf(cp: CompactPlan, withRoots: boolean): Plan {
+  const nRoots = cp.roots.length;
+  const roots: RootView[] = withRoots ? new Array(nRoots) : [];
+  if (withRoots) for (let r = 0; r < nRoots; r++) roots[r] = rootView(cp, r);
+  const view = (r: number) => roots[r] ?? rootView(cp, r);
+  const evictions: Eviction[] = [];
+  for (let e = 0; e < cp.evictionCount; e++)
+    evictions.push(evictionView(cp, e, view(cp.evRoot[e] as number), true));
+  return {
+    totalBytes: cp.totalBytes,
+    bytesPerTier: cp.bytesPerTier,
+    quota: cp.policy.quota,
+    evictions,
+    bytesAfter: cp.bytesAfter,
+    overQuotaByTier1: cp.largestTier1 && {
+      tier1Bytes: cp.bytesPerTier[1],
+      largestTier1: cp.largestTier1.map(view),
+    },
+    roots,
+  };
+}
+
+/** `planEviction` over rows in memory; see `analyse`. */
 export function planEviction(
   paths: RetainedPath[],
   policy: RetentionPolicy,
   now: number,
   protect: string[] = [],
 ): Plan {
-  const n = paths.length;
-  const indexOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexOf.set((paths[i] as RetainedPath).hashPart, i);
-  // References as a CSR adjacency list (self-references and unknown paths dropped).
-  const refStart = new Int32Array(n + 1);
-  const refList: number[] = [];
-  const referenced = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    refStart[i] = refList.length;
-    for (const r of (paths[i] as RetainedPath).references) {
-      const j = indexOf.get(r);
-      if (j !== undefined && j !== i) {
-        refList.push(j);
-        referenced[j] = 1;
-      }
-    }
-  }
-  refStart[n] = refList.length;
-  const refs = Int32Array.from(refList);
-  const bytes = Float64Array.from(paths, (p) => p.bytes);
+  return planOf(analyse(graphOf(paths, paths.length), policy, now, protect), true);
+}
 
-  const protectIdx = protect.map((h) => indexOf.get(h)).filter((i): i is number => i !== undefined);
-  const rootIdx: number[] = [];
-  for (let i = 0; i < n; i++)
-    if ((paths[i] as RetainedPath).pinned || !referenced[i]) rootIdx.push(i);
-  const nRoots = rootIdx.length;
-  const cl = closuresOf(Int32Array.from([...rootIdx, ...protectIdx]), refStart, refs, n);
-  const holders = new Int32Array(n);
-  for (const p of cl.items.subarray(0, cl.start[cl.start.length - 1]))
-    holders[p] = (holders[p] as number) + 1;
-  const sumOver = (r: number, pred: (p: number) => boolean) => {
-    let s = 0;
-    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
-      const p = cl.items[k] as number;
-      if (pred(p)) s += bytes[p] as number;
-    }
-    return s;
-  };
-
-  const roots: RootView[] = new Array(nRoots);
-  for (let r = 0; r < nRoots; r++) {
-    const p = paths[rootIdx[r] as number] as RetainedPath;
-    const closureBytes = sumOver(r, () => true);
-    const exclusiveBytes = sumOver(r, (q) => holders[q] === 1);
-    let tier: Tier = 2;
-    let tierReason = 'default';
-    if (p.tier !== undefined) {
-      tier = p.tier as Tier;
-      tierReason = p.pinned ? 'pinned' : 'pushed with --tier';
-    } else {
-      const m = matchRule(policy.rules, {
-        name: p.baseName.slice(33),
-        buildSeconds: p.buildSeconds,
-        closureBytes,
-      });
-      if (m) {
-        tier = m.rule.tier;
-        tierReason = `rule ${m.index + 1}${m.rule.match ? ` (${m.rule.match})` : ''}`;
-      }
-    }
-    const v = rootValue({
-      buildSeconds: p.buildSeconds,
-      closureBytes,
-      exclusiveBytes,
-      hits: p.hits,
-      lastUse: p.lastAccess,
-      now,
-    });
-    roots[r] = {
-      hashPart: p.hashPart,
-      baseName: p.baseName,
-      tier,
-      tierReason,
-      closureBytes,
-      exclusiveBytes,
-      value: v.value,
-      rebuildSeconds: v.rebuildSeconds,
-      rebuildEstimated: v.estimated,
-    };
-  }
-
-  // Each path takes the best tier of the roots holding it: visit roots best tier first.
-  const bestTier = new Uint8Array(n);
-  const order = [...roots.keys()].sort(
-    (a, b) => (roots[a] as RootView).tier - (roots[b] as RootView).tier,
-  );
-  for (const r of order) {
-    const t = (roots[r] as RootView).tier;
-    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
-      const p = cl.items[k] as number;
-      if (bestTier[p] === 0) bestTier[p] = t;
-    }
-  }
-  const bytesPerTier: Record<Tier, number> = { 1: 0, 2: 0, 3: 0 };
-  let totalBytes = 0;
-  for (let i = 0; i < n; i++) {
-    bytesPerTier[((bestTier[i] as number) || 2) as Tier] += bytes[i] as number;
-    totalBytes += bytes[i] as number;
-  }
-
-  let current = totalBytes;
-  const evictions: Eviction[] = [];
-  const evict = (r: number, reason: Eviction['reason']) => {
-    const freed: string[] = [];
-    let bytesFreed = 0;
-    for (let k = cl.start[r] as number; k < (cl.start[r + 1] as number); k++) {
-      const p = cl.items[k] as number;
-      holders[p] = (holders[p] as number) - 1;
-      if (holders[p] === 0) {
-        freed.push((paths[p] as RetainedPath).hashPart);
-        bytesFreed += bytes[p] as number;
-      }
-    }
-    current -= bytesFreed;
-    evictions.push({
-      root: roots[r] as RootView,
-      paths: freed,
-      pathCount: freed.length,
-      bytesFreed,
-      reason,
-    });
-  };
-  const protectedSet = new Set(protectIdx);
-  const candidates: number[] = [];
-  for (let r = 0; r < nRoots; r++) {
-    const i = rootIdx[r] as number;
-    const p = paths[i] as RetainedPath;
-    if (
-      (roots[r] as RootView).tier === 1 ||
-      protectedSet.has(i) ||
-      now - p.createdAt < policy.uploadGraceMs
-    )
-      continue;
-    candidates.push(r);
-  }
-  const lastUse = (r: number) => {
-    const p = paths[rootIdx[r] as number] as RetainedPath;
-    return Math.max(p.createdAt, p.lastAccess ?? 0);
-  };
-  const expired = new Set(
-    candidates.filter(
-      (r) => (roots[r] as RootView).tier === 3 && now - lastUse(r) > policy.tier3TtlMs,
-    ),
-  );
-  for (const r of expired) evict(r, 'tier3-ttl');
-  if (policy.quota !== undefined && current > policy.quota) {
-    const byValue = candidates
-      .filter((r) => !expired.has(r))
-      .sort((a, b) => {
-        const x = roots[a] as RootView;
-        const y = roots[b] as RootView;
-        return x.tier === y.tier ? x.value - y.value : y.tier - x.tier;
-      });
-    for (const r of byValue) {
-      if (current <= policy.quota) break;
-      evict(r, 'quota');
-    }
-  }
-
-  let overQuotaByTier1: Plan['overQuotaByTier1'];
-  if (policy.quota !== undefined && bytesPerTier[1] > policy.quota) {
-    const largestTier1 = roots
-      .filter((r) => r.tier === 1)
-      .sort((a, b) => b.closureBytes - a.closureBytes)
-      .slice(0, 5);
-    overQuotaByTier1 = { tier1Bytes: bytesPerTier[1], largestTier1 };
-  }
+/** Eviction e of a compact plan as the index carries it out. */
+export function evictionRecord(cp: CompactPlan, e: number): EvictionRecord {
+  const r = cp.evRoot[e] as number;
   return {
-    totalBytes,
-    bytesPerTier,
-    quota: policy.quota,
-    evictions,
-    bytesAfter: current,
-    overQuotaByTier1,
-    roots,
+    root: cp.graph.baseName(cp.roots[r] as number),
+    tier: cp.tier[r] as number,
+    reason: REASONS[cp.evReason[e] as number] as string,
+    hashParts: freedPaths(cp, e),
+    bytes: cp.evBytes[e] as number,
   };
 }
 
@@ -271,27 +506,68 @@ export interface Collection {
   skipped: string[];
 }
 
-/** Sums up a plan and what carrying it out did, listing the first `limit` evictions. */
-export function summarise(
-  plan: Plan,
-  result: { done: EvictionRecord[]; skipped: EvictionRecord[] },
-  limit: number,
-): Collection {
-  const byKind = new Map<string, Collection['evicted'][number]>();
-  for (const e of result.done) {
+type Done = { done: EvictionRecord[]; skipped: EvictionRecord[] };
+
+function sumByKind(
+  done: EvictionRecord[],
+  into = new Map<string, Collection['evicted'][number]>(),
+) {
+  for (const e of done) {
     const key = `${e.tier}/${e.reason}`;
-    const k = byKind.get(key) ?? { tier: e.tier, reason: e.reason, roots: 0, bytes: 0 };
+    const k = into.get(key) ?? { tier: e.tier, reason: e.reason, roots: 0, bytes: 0 };
     k.roots++;
     k.bytes += e.bytes;
-    byKind.set(key, k);
+    into.set(key, k);
   }
+  return into;
+}
+
+/** Sums up a plan and what carrying it out did, listing the first `limit` evictions. */
+export function summarise(plan: Plan, result: Done, limit: number): Collection {
   return {
     totalBytes: plan.totalBytes,
     bytesAfter: plan.bytesAfter,
     evictionCount: plan.evictions.length,
     pathCount: plan.evictions.reduce((n, e) => n + e.pathCount, 0),
     evictions: plan.evictions.slice(0, limit).map((e) => ({ ...e, paths: [] })),
-    evicted: [...byKind.values()],
+    evicted: [...sumByKind(result.done).values()],
     skipped: result.skipped.map((e) => e.root),
+  };
+}
+
+/** Evictions handed to the index per call: their records are the only objects made. */
+const CHUNK = 1000;
+
+/**
+ * Carries out a compact plan a chunk of evictions at a time (`evict` decides each one
+ * atomically, skipping what a push made unsafe) and sums up what was done; without
+ * `evict`, sums up the plan alone (a dry run).
+ */
+export async function carryOut(
+  cp: CompactPlan,
+  limit: number,
+  evict?: (records: EvictionRecord[]) => Promise<Done>,
+): Promise<Collection> {
+  const byKind = new Map<string, Collection['evicted'][number]>();
+  const skipped: string[] = [];
+  for (let e = 0; evict && e < cp.evictionCount; e += CHUNK) {
+    const records: EvictionRecord[] = [];
+    for (let k = e; k < Math.min(e + CHUNK, cp.evictionCount); k++)
+      records.push(evictionRecord(cp, k));
+    const result = await evict(records);
+    sumByKind(result.done, byKind);
+    for (const s of result.skipped) skipped.push(s.root);
+  }
+  const evictions: Eviction[] = [];
+  for (let e = 0; e < Math.min(limit, cp.evictionCount); e++)
+    evictions.push(evictionView(cp, e, rootView(cp, cp.evRoot[e] as number), false));
+  return {
+    totalBytes: cp.totalBytes,
+    bytesAfter: cp.bytesAfter,
+    evictionCount: cp.evictionCount,
+    pathCount: cp.freedStart[cp.evictionCount] as number,
+    evictions,
+    evicted: [...byKind.values()],
+    skipped,
   };
 }

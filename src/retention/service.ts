@@ -2,7 +2,8 @@ import type { Config } from '../config/index.ts';
 import type { CacheRecord, MetadataIndex, RetentionRow } from '../index/index.ts';
 import { HttpError } from '../util/http-error.ts';
 import { formatSize } from '../util/units.ts';
-import { type Collection, evictionRecords, planEviction, summarise } from './plan.ts';
+import { type Answer, type Ask, answer, type PlanRequest } from './ask.ts';
+import { type Collection, evictionRecords, summarise } from './plan.ts';
 import { planInThread } from './plan-thread.ts';
 import type { Plan, RetentionPolicy } from './types.ts';
 
@@ -32,8 +33,31 @@ export function policyOf(deps: RetentionDeps, cache: CacheRecord): RetentionPoli
 const THREAD_ABOVE = Number(process.env.LARDER_PLAN_THREAD_ABOVE ?? 20_000);
 
 /**
- * The eviction plan for a cache as it is now (`larder gc --dry-run`, stats). With
- * `evictionsOnly`, `roots` may come back empty (what gc and admission need is smaller).
+ * Plans the cache and answers `ask`: on the planning thread for a large cache, else here.
+ * Only counted up to the threshold: summing a million paths' sizes here (countPaths) held
+ * the event loop for 4-8 s at the start of every collection.
+ */
+async function ask(
+  deps: RetentionDeps,
+  cache: CacheRecord,
+  what: Ask,
+  incoming?: RetentionRow,
+): Promise<Answer> {
+  const req: PlanRequest = {
+    cache: cache.name,
+    policy: policyOf(deps, cache),
+    now: deps.now(),
+    incoming,
+    ...what,
+  };
+  if ((await deps.index.pathCount(cache.name, THREAD_ABOVE + 1)) > THREAD_ABOVE)
+    return planInThread(deps.config, req);
+  return answer(deps.index, req, true);
+}
+
+/**
+ * The eviction plan for a cache as it is now, every eviction with its hash parts. With
+ * `evictionsOnly`, `roots` may come back empty (what admission needs is smaller).
  */
 export async function planCache(
   deps: RetentionDeps,
@@ -41,20 +65,14 @@ export async function planCache(
   incoming?: RetentionRow,
   opts: { evictionsOnly?: boolean } = {},
 ): Promise<Plan> {
-  if ((await deps.index.countPaths(cache.name)).paths > THREAD_ABOVE) {
-    const answer = await planInThread(deps.config, {
-      cache: cache.name,
-      policy: policyOf(deps, cache),
-      now: deps.now(),
-      incoming,
-      evictionsOnly: opts.evictionsOnly === true,
-    });
-    if (!('plan' in answer)) throw new Error('the planning thread answered without a plan');
-    return answer.plan;
-  }
-  const view = await deps.index.retentionView(cache.name);
-  if (incoming) view.push(incoming);
-  return planEviction(view, policyOf(deps, cache), deps.now(), incoming ? [incoming.hashPart] : []);
+  const a = await ask(
+    deps,
+    cache,
+    { want: 'plan', withRoots: opts.evictionsOnly !== true },
+    incoming,
+  );
+  if (!('plan' in a)) throw new Error('planning answered without a plan');
+  return a.plan;
 }
 
 /** Carries out a plan; evictions a concurrent push made unsafe are skipped, not forced. */
@@ -79,31 +97,32 @@ export async function collect(
   cache: CacheRecord,
   limit = 1000,
 ): Promise<Collection> {
-  let collection: Collection;
-  if ((await deps.index.countPaths(cache.name)).paths > THREAD_ABOVE) {
-    const answer = await planInThread(deps.config, {
-      cache: cache.name,
-      policy: policyOf(deps, cache),
-      now: deps.now(),
-      incoming: undefined,
-      evictionsOnly: true,
-      evictWithGraceMs: deps.config.narGraceMs,
-      listLimit: limit,
-    });
-    if (!('collection' in answer)) throw new Error('the planning thread did not collect');
-    collection = answer.collection;
-  } else {
-    const plan = await planCache(deps, cache);
-    const result = await deps.index.evict(
-      cache.name,
-      evictionRecords(plan),
-      deps.now(),
-      deps.config.narGraceMs,
-    );
-    collection = summarise(plan, result, limit);
-  }
-  countEvictions(deps, cache, collection.evicted);
-  return collection;
+  const a = await ask(deps, cache, {
+    want: 'summary',
+    listLimit: limit,
+    evictWithGraceMs: deps.config.narGraceMs,
+  });
+  if (!('collection' in a)) throw new Error('planning answered without a collection');
+  countEvictions(deps, cache, a.collection.evicted);
+  return a.collection;
+}
+
+/** What a collection would do (`larder gc --dry-run`), listing the first `limit` evictions. */
+export async function dryRun(
+  deps: RetentionDeps,
+  cache: CacheRecord,
+  limit = 1000,
+): Promise<Collection> {
+  const a = await ask(deps, cache, { want: 'summary', listLimit: limit });
+  if (!('collection' in a)) throw new Error('planning answered without a collection');
+  return a.collection;
+}
+
+/** Totals and the `top` most valuable and next-to-evict roots (stats, the dashboard). */
+export async function overview(deps: RetentionDeps, cache: CacheRecord, top = 10) {
+  const a = await ask(deps, cache, { want: 'overview', top });
+  if (!('overview' in a)) throw new Error('planning answered without an overview');
+  return a.overview;
 }
 
 function countEvictions(deps: RetentionDeps, cache: CacheRecord, evicted: Collection['evicted']) {

@@ -1,5 +1,5 @@
 import type { CacheRecord } from '../index/index.ts';
-import { planCache, type RetentionDeps } from './service.ts';
+import { overview, type RetentionDeps } from './service.ts';
 import type { RootView } from './types.ts';
 
 const rootSummary = (r: RootView) => ({
@@ -16,7 +16,7 @@ const rootSummary = (r: RootView) => ({
 /** What `larder stats` and the dashboard show for one cache. */
 export async function cacheStats(deps: RetentionDeps, cache: CacheRecord, hours = 24) {
   const now = deps.now();
-  const plan = await planCache(deps, cache);
+  const plan = await overview(deps, cache, 10);
   const traffic = await deps.index.traffic(cache.name, Math.floor(now / 60_000) - hours * 60);
   const hits = traffic.reduce((n, t) => n + t.hits, 0);
   const misses = traffic.reduce((n, t) => n + t.misses, 0);
@@ -29,24 +29,19 @@ export async function cacheStats(deps: RetentionDeps, cache: CacheRecord, hours 
     b.bytesOut += t.bytesOut;
     hourly.set(h, b);
   }
-  // Eviction order if the quota shrank to nothing: tier 3 first, then tier 2 by value.
-  const evictable = plan.roots
-    .filter((r) => r.tier !== 1)
-    .sort((a, b) => (a.tier === b.tier ? a.value - b.value : b.tier - a.tier));
-  const valuable = [...plan.roots].sort((a, b) => a.tier - b.tier || b.value - a.value);
   return {
     cache: cache.name,
     quota: cache.quota ?? null,
     totalBytes: plan.totalBytes,
     bytesPerTier: plan.bytesPerTier,
-    roots: plan.roots.length,
+    roots: plan.roots,
     hitRate: hits + misses === 0 ? null : hits / (hits + misses),
     hits,
     misses,
     bytesServed: traffic.reduce((n, t) => n + t.bytesOut, 0),
     hourly: [...hourly].map(([at, b]) => ({ at: new Date(at).toISOString(), ...b })),
-    mostValuable: valuable.slice(0, 10).map(rootSummary),
-    nextToEvict: evictable.slice(0, 10).map(rootSummary),
+    mostValuable: plan.mostValuable.map(rootSummary),
+    nextToEvict: plan.nextToEvict.map(rootSummary),
     recentPushes: (await deps.index.recentPaths(cache.name, 10)).map((p) => ({
       ...p,
       createdAt: new Date(p.createdAt).toISOString(),

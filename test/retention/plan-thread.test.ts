@@ -59,34 +59,43 @@ describe('planning on a worker thread', () => {
       };
       const now = Date.now();
       const inline = planEviction(await index.retentionView('main'), policy, now);
-      const threaded = await planInThread(config, {
-        cache: 'main',
-        policy,
-        now,
-        incoming: undefined,
-        evictionsOnly: false,
-      });
+      const req = { cache: 'main', policy, now, incoming: undefined };
+      const threaded = await planInThread(config, { ...req, want: 'plan', withRoots: true });
       assert.ok(inline.evictions.length > 10, 'the quota forces evictions');
       assert.deepEqual(threaded, { plan: inline });
-      const small = await planInThread(config, {
-        cache: 'main',
-        policy,
-        now,
-        incoming: undefined,
-        evictionsOnly: true,
-      });
+      const small = await planInThread(config, { ...req, want: 'plan', withRoots: false });
       assert.ok('plan' in small);
       assert.deepEqual(small.plan.evictions, inline.evictions);
       assert.deepEqual(small.plan.roots, []);
+      // Stats get the totals and ten roots each way, not every root.
+      const seen = await planInThread(config, { ...req, want: 'overview', top: 10 });
+      assert.ok('overview' in seen);
+      const o = seen.overview;
+      assert.equal(o.roots, inline.roots.length);
+      assert.equal(o.totalBytes, inline.totalBytes);
+      assert.deepEqual(
+        o.nextToEvict,
+        inline.roots
+          .filter((r) => r.tier !== 1)
+          .sort((a, b) => (a.tier === b.tier ? a.value - b.value : b.tier - a.tier))
+          .slice(0, 10),
+      );
+      assert.deepEqual(
+        o.mostValuable,
+        [...inline.roots].sort((a, b) => a.tier - b.tier || b.value - a.value).slice(0, 10),
+      );
+      // A dry run: the summary of the plan, nothing evicted.
+      const dry = await planInThread(config, { ...req, want: 'summary', listLimit: 5 });
+      assert.ok('collection' in dry);
+      assert.equal(dry.collection.evictionCount, inline.evictions.length);
+      assert.deepEqual(dry.collection.evicted, []);
+      assert.equal((await index.countPaths('main')).paths, 300);
       // Evicting there too: every planned root goes, and the index no longer has them.
       const gc = await planInThread(config, {
-        cache: 'main',
-        policy,
-        now,
-        incoming: undefined,
-        evictionsOnly: true,
-        evictWithGraceMs: 600_000,
+        ...req,
+        want: 'summary',
         listLimit: 5,
+        evictWithGraceMs: 600_000,
       });
       // Only a summary comes back: totals, the first five evictions, sums by tier and reason.
       assert.ok('collection' in gc);
@@ -95,6 +104,11 @@ describe('planning on a worker thread', () => {
       assert.deepEqual(
         c.evictions.map((e) => e.root.baseName),
         inline.evictions.slice(0, 5).map((e) => e.root.baseName),
+      );
+      assert.deepEqual(
+        c.evictions,
+        dry.collection.evictions,
+        'the dry run lists what the collection did',
       );
       assert.deepEqual(c.evicted, [
         {

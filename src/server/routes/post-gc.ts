@@ -1,4 +1,4 @@
-import { collect, planCache, summarise } from '../../retention/index.ts';
+import { collect, dryRun as dryRunCache } from '../../retention/index.ts';
 import { badRequest } from '../../util/http-error.ts';
 import { readJson } from '../api-helpers.ts';
 import { cacheOf, defineRoute } from '../context.ts';
@@ -20,11 +20,7 @@ export default defineRoute({
     if (!Number.isInteger(limit) || limit < 0)
       throw badRequest('limit must be a whole number of roots to list', 'limit');
     const c = dryRun
-      ? summarise(
-          await planCache(ctx.deps, cache, undefined, { evictionsOnly: true }),
-          { done: [], skipped: [] },
-          limit,
-        )
+      ? await dryRunCache(ctx.deps, cache, limit)
       : await collect(ctx.deps, cache, limit);
     const skipped = new Set(c.skipped);
     sendJson(ctx.res, 200, {
