@@ -1,7 +1,9 @@
 /**
  * `nix copy --to 'http://larder/main?compression=zstd'` against `nix copy --to
  * 'file://<dir>?compression=zstd'` of the same ~200 MiB closure, fresh destination each run,
- * median of the runs. Goal (issue 2): larder ≤ 1.3× the time.
+ * median of the runs. Goal (issue 2): larder ≤ 1.3× the time. Beside them, the same copy to a
+ * server that checks and stores nothing (bench/helpers/sink-cache.ts): what Nix's HTTP
+ * client alone costs over file://.
  * Run: node bench/push.ts   (BENCH_RUNS to change the number of runs)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { exec } from './helpers/exec.ts';
 import { type Larder, netrcArgs, startLarder } from './helpers/larder.ts';
 import { cpuSeconds, processTree } from './helpers/proc.ts';
 import { fmt, median, mib, printReport, ratio, step } from './helpers/report.ts';
+import { startSinkCache } from './helpers/sink-cache.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -71,6 +74,7 @@ await runBench(async (defer) => {
       timeoutMs: 600_000,
     });
   const fileTimes: number[] = [];
+  const sinkTimes: number[] = [];
   const larderTimes: number[] = [];
   const larderCpu: number[] = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -80,6 +84,16 @@ await runBench(async (defer) => {
     fileTimes.push((performance.now() - t0) / 1000);
     rmSync(dir, { recursive: true, force: true });
     step(`run ${run}/${RUNS} file://: ${fmt(fileTimes.at(-1) as number, 2)} s`);
+
+    const sink = await startSinkCache();
+    try {
+      t0 = performance.now();
+      await copy(`${sink.url}?compression=zstd`);
+      sinkTimes.push((performance.now() - t0) / 1000);
+    } finally {
+      sink.stop();
+    }
+    step(`run ${run}/${RUNS} sink: ${fmt(sinkTimes.at(-1) as number, 2)} s`);
 
     // A fresh server and data dir each run: a NAR larder has already stored is only
     // hashed on the second upload, which would flatter it.
@@ -120,6 +134,20 @@ await runBench(async (defer) => {
         measure: 'all runs, seconds',
         baseline: fileTimes.map((t) => fmt(t, 2)).join(' '),
         larder: larderTimes.map((t) => fmt(t, 2)).join(' '),
+        ratio: '',
+        goal: '',
+      },
+      {
+        measure: 'same run: a server that checks nothing',
+        baseline: fmt(base, 2),
+        larder: fmt(median(sinkTimes), 2),
+        ratio: ratio(median(sinkTimes), base),
+        goal: '(floor)',
+      },
+      {
+        measure: 'its runs, seconds',
+        baseline: '',
+        larder: sinkTimes.map((t) => fmt(t, 2)).join(' '),
         ratio: '',
         goal: '',
       },
