@@ -22,7 +22,7 @@ export {
   publicKeyOf,
   type SecretKey,
 } from './keys.ts';
-export { dumpPath } from './nar-dump.ts';
+export { dumpPath, narChunks } from './nar-dump.ts';
 export {
   type NarListing,
   type NarListingDirectory,

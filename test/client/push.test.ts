@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,32 @@ describe('larder push and watch-store with real Nix', { skip: requireNix() }, ()
     assert.ok(field('NarSize') > 12 * 2 ** 20, info);
     assert.equal(s.narBytes, field('NarSize'));
     assert.equal(s.bytes, field('FileSize'));
+  });
+
+  it('fails in one line, storing nothing, when a store file cannot be read mid-push', async () => {
+    const store = nix.store('unreadable');
+    const top = nix
+      .build(
+        store,
+        nix.busyboxDrv(
+          'unreadable',
+          '$bb mkdir -p $out; $bb dd if=/dev/urandom of=$out/a bs=1048576 count=2 2>/dev/null; $bb dd if=/dev/urandom of=$out/b bs=1048576 count=2 2>/dev/null',
+        ),
+      )
+      .trim();
+    // The second file becomes a FIFO, which no NAR can hold, after the first's 2 MiB have
+    // been streamed (the store's folder is read-only; this is a chroot store run by root).
+    const dir = nix.realPath(store, top);
+    chmodSync(dir, 0o755);
+    rmSync(join(dir, 'b'));
+    nix.run(['mkfifo', join(dir, 'b')]);
+    const r = await larder(['push', 'main', top, '--store', store]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, new RegExp(`^larder: cannot read ${top} from the local store: `, 'm'));
+    const info = await fetch(`${server.url}/main/${top.slice('/nix/store/'.length, 43)}.narinfo`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    assert.equal(info.status, 404);
   });
 
   it('passes --tier and --build-seconds and explains refusals in one line', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { constants, createZstdCompress, zstdCompress } from 'node:zlib';
-import { dumpPath, parseHash, serializeNarInfo } from '../../nix/index.ts';
+import { dumpPath, narChunks, parseHash, serializeNarInfo } from '../../nix/index.ts';
 import { scavengeEvery } from '../../util/gc.ts';
 import { ClientError } from '../errors.ts';
 import { messageOf, send, withRetries } from '../http.ts';
@@ -134,33 +134,73 @@ async function wholeBody(t: Target, info: PathInfo, onBytes: (n: number) => void
 
 /** A larger NAR streamed through zstd: 256 KiB chunks out, one HTTP chunk each. */
 function streamedBody(t: Target, info: PathInfo): Body {
-  const source = narSource(t, info.path);
   const zstd = createZstdCompress({
     // The 16 KiB default made ~10,000 thread-pool round trips and HTTP chunks per 200 MiB;
     // 1 MiB took the client's peak RSS over 150 MiB with four uploads at once.
     chunkSize: 256 * 1024,
     params: { [constants.ZSTD_c_compressionLevel]: t.zstdLevel ?? 3 },
   });
-  source.stream.pipe(zstd);
-  source.stream.on('error', (err) => zstd.destroy(err));
+  const dir = localPath(t, info.path);
+  let failed: Promise<never>;
+  let stop: () => void;
+  if (dir) {
+    // Read into one reused buffer: zstd is done with each chunk (its write callback) before
+    // the next is read, so 200 MiB pushed no longer make 200 MiB of read buffers to collect.
+    failed = pump(narChunks(dir, Buffer.allocUnsafe(1024 * 1024)), zstd).then(
+      () => new Promise<never>(() => {}),
+      (err: Error) => {
+        // Destroyed here: stopped after the answer, or the request failed (which says so).
+        if (zstd.destroyed) return new Promise<never>(() => {});
+        const cannot = cannotRead(info.path, err.message);
+        zstd.destroy(cannot); // tears the request down too
+        throw cannot;
+      },
+    );
+    stop = () => zstd.destroy();
+  } else {
+    const source = narSource(t, info.path);
+    source.stream.pipe(zstd);
+    source.stream.on('error', (err) => zstd.destroy(err));
+    failed = source.failed;
+    stop = () => {
+      source.stop();
+      zstd.destroy();
+    };
+  }
+  failed.catch(() => {});
   return {
     data: zstd,
-    failed: source.failed,
+    failed,
     counting(onBytes) {
       let read = 0;
       zstd.on('data', (chunk: Buffer) => {
         onBytes(chunk.length);
-        // The NAR bytes read count too: their chunks are most of the garbage.
+        // The NAR bytes read count too.
         collect(chunk.length + zstd.bytesWritten - read);
         read = zstd.bytesWritten;
       });
     },
-    stop() {
-      source.stop();
-      zstd.destroy();
-    },
+    stop,
   };
 }
+
+/** Feeds the chunks into `zstd` one at a time, each once the one before is consumed. */
+async function pump(chunks: AsyncGenerator<Buffer>, zstd: Writable): Promise<void> {
+  for await (const chunk of chunks) {
+    if (zstd.destroyed) return;
+    await new Promise<void>((resolve, reject) =>
+      zstd.write(chunk, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+  zstd.end();
+}
+
+const cannotRead = (path: string, why: string) =>
+  new ClientError(`cannot read ${path} from the local store: ${why}`);
+
+/** Where a store path's files are when the store is a directory (default or chroot). */
+const localPath = (t: Target, path: string): string | undefined =>
+  !t.store || t.store.startsWith('/') ? (t.store ? `${t.store}${path}` : path) : undefined;
 
 /**
  * The NAR of a store path: serialised here from the store's files when the store is a
@@ -171,27 +211,21 @@ function narSource(
   t: Target,
   path: string,
 ): { stream: Readable; failed: Promise<never>; stop(): void } {
-  const cannot = (why: string) =>
-    new ClientError(`cannot read ${path} from the local store: ${why}`);
-  if (!t.store || t.store.startsWith('/')) {
-    const stream = dumpPath(t.store ? `${t.store}${path}` : path);
+  const cannot = (why: string) => cannotRead(path, why);
+  const dir = localPath(t, path);
+  if (dir) {
+    const stream = dumpPath(dir);
     const failed = new Promise<never>((_, reject) =>
       stream.once('error', (err) => reject(cannot(err.message))),
     );
     failed.catch(() => {});
     return { stream, failed, stop: () => stream.destroy() };
   }
+  // Not a directory: a store URL, given with --store.
+  const store = t.store as string;
   const dump = spawn(
     nixBin('nix'),
-    [
-      '--extra-experimental-features',
-      'nix-command',
-      'store',
-      'dump-path',
-      path,
-      '--store',
-      t.store,
-    ],
+    ['--extra-experimental-features', 'nix-command', 'store', 'dump-path', path, '--store', store],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
