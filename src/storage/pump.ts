@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
+import { whenDrained } from '../util/drain.ts';
 
 /** Read size for large files: one read and one write syscall per MiB. */
 const CHUNK = 1024 * 1024;
@@ -91,15 +92,7 @@ export async function copyStream(src: Readable, dest: Writable): Promise<void> {
     for await (const chunk of src) {
       if (gone) throw gone;
       if (!dest.write(chunk as Buffer)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            dest.off('drain', done);
-            dest.off('close', done);
-            resolve();
-          };
-          dest.on('drain', done);
-          dest.on('close', done);
-        });
+        await new Promise<void>((resolve) => whenDrained(dest, resolve));
       }
     }
     if (gone) throw gone;

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { whenDrained } from './drain.ts';
 
 export interface FanOutOptions {
   /** Called with every chunk once it has been handed to the destinations; a throw fails the stream. */
@@ -35,13 +36,7 @@ export function fanOut(dests: Writable[], opts: FanOutOptions = {}): Writable {
     for (const d of dests) {
       if (!d.write(chunk)) {
         pending++;
-        const onDrain = () => {
-          d.off('close', onDrain);
-          d.off('drain', onDrain);
-          done();
-        };
-        d.once('drain', onDrain);
-        d.once('close', onDrain);
+        whenDrained(d, done);
       }
     }
     // After the writes: a file write or a decompressor then works on this chunk in the
