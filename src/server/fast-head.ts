@@ -57,20 +57,6 @@ export function parseHead(head: string): FastRequest | undefined {
     if (!TOKEN.test(name)) return undefined;
     const value = fieldValue(line, colon + 1);
     if (value === undefined) return undefined;
-    // Only names of these lengths matter here; the rest are only checked for syntax.
-    switch (name.length) {
-      case 4:
-      case 5:
-      case 6:
-      case 7:
-      case 10:
-      case 13:
-      case 14:
-      case 17:
-        break;
-      default:
-        continue;
-    }
     switch (name.toLowerCase()) {
       case 'host':
         if (host) return undefined;

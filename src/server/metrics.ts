@@ -35,21 +35,10 @@ export class Metrics {
   }
 
   /**
-   * `inc` for one fixed label set, for the hot path: the label key is built once, so each
-   * count is one map update (building it costs more than the rest of a narinfo answer's
-   * bookkeeping).
-   */
-  counter(name: string, help: string, labels: Record<string, string> = {}): (by?: number) => void {
-    const values = this.family(name, help, 'counter').values;
-    const key = labelKey(labels);
-    return (by = 1) => {
-      values.set(key, (values.get(key) ?? 0) + by);
-    };
-  }
-
-  /**
-   * The counter of `name` for the label set `id` stands for, made with `labels()` the first
-   * time: for hot paths whose labels come from a small set (a cache name, a status).
+   * `inc` for hot paths whose labels come from a small set (a cache name, a status): the
+   * counter of `name` for the label set `id` stands for, its key built by `labels()` once,
+   * so each count is one map update (building the key costs more than the rest of a
+   * narinfo answer's bookkeeping).
    */
   hot(
     name: string,
@@ -64,7 +53,11 @@ export class Metrics {
     }
     let c = byId.get(id);
     if (!c) {
-      c = this.counter(name, help, labels());
+      const values = this.family(name, help, 'counter').values;
+      const key = labelKey(labels());
+      c = (by = 1) => {
+        values.set(key, (values.get(key) ?? 0) + by);
+      };
       byId.set(id, c);
     }
     return c;

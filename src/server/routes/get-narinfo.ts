@@ -1,5 +1,5 @@
 import { renderNarInfo } from '../../cache/index.ts';
-import type { CacheRecord } from '../../index/index.ts';
+import type { CacheRecord, PathRecord } from '../../index/index.ts';
 import { narInfoFromUpstream } from '../../upstream/index.ts';
 import { notFound } from '../../util/http-error.ts';
 import { cacheOf, type Deps, defineRoute } from '../context.ts';
@@ -18,8 +18,9 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const hash = ctx.params.hash as string;
-    const body = await lookup(ctx.deps, cache, hash, true);
-    if (body) return sendText(ctx.res, 200, body, NARINFO);
+    const rec = await ctx.deps.index.getPath(cache.name, hash);
+    count(ctx.deps, cache, rec);
+    if (rec) return sendText(ctx.res, 200, renderNarInfo(rec, ctx.deps.config.storeDir), NARINFO);
     const fromUpstream = await narInfoFromUpstream(ctx.deps, cache, hash);
     if (fromUpstream) return sendText(ctx.res, 200, fromUpstream, NARINFO);
     throw notFound(`${hash}.narinfo is not in cache ${cache.name}`);
@@ -27,37 +28,22 @@ export default defineRoute({
   async fast(ctx) {
     const cache = ctx.cache as CacheRecord;
     const hash = ctx.params.hash as string;
-    // A miss that an upstream may answer is the full route's (it fetches, then counts).
-    const body = await lookup(
-      ctx.deps,
-      cache,
-      hash,
-      !ctx.deps.config.upstreams[cache.name]?.pullThrough,
-    );
-    if (body === undefined) return undefined;
-    return body
-      ? { status: 200, contentType: NARINFO, body }
+    const rec = await ctx.deps.index.getPath(cache.name, hash);
+    // A miss that an upstream may answer is the full route's (it counts, then fetches).
+    if (!rec && ctx.deps.config.upstreams[cache.name]?.pullThrough) return undefined;
+    count(ctx.deps, cache, rec);
+    return rec
+      ? { status: 200, contentType: NARINFO, body: renderNarInfo(rec, ctx.deps.config.storeDir) }
       : { status: 404, contentType: 'application/json', body: missBody(cache, hash) };
   },
 });
 
-/**
- * The cache's own answer, counted as a hit or miss: the narinfo, or null for a miss. A miss
- * is counted only when `final` (no upstream will be asked); otherwise it is undefined.
- */
-async function lookup(
-  deps: Deps,
-  cache: CacheRecord,
-  hash: string,
-  final: boolean,
-): Promise<Buffer | null | undefined> {
-  const rec = await deps.index.getPath(cache.name, hash);
-  if (!rec && !final) return undefined;
+/** A lookup counted as a hit or a miss, in the metrics and in the cache's usage. */
+function count(deps: Deps, cache: CacheRecord, rec: PathRecord | undefined): void {
   const labels = () => ({ cache: cache.name });
   if (!rec) deps.metrics.hot('larder_narinfo_misses_total', MISSES, cache.name, labels)();
   else deps.metrics.hot('larder_narinfo_hits_total', HITS, cache.name, labels)();
   deps.usage.narinfo(cache.name, rec?.hashPart);
-  return rec ? renderNarInfo(rec, deps.config.storeDir) : null;
 }
 
 /** The body the error handler gives a 404, so both lanes answer a miss alike. */
