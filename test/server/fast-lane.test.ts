@@ -162,7 +162,7 @@ describe('the fast lane for narinfo lookups', () => {
   });
 
   it('streams NARs whole, by range and to many clients at once, byte for byte', async () => {
-    // Larger than the copy's 1 MiB buffers, which are reused: a reuse bug corrupts bytes.
+    // Larger than the copy's 1 MiB buffers, so each NAR takes several reused ones.
     const big = await Promise.all(
       ['fast-big-a', 'fast-big-b', 'fast-big-c'].map((n) =>
         makeUpload(n, randomBytes(5 * 1024 * 1024 + 17), 'none'),
@@ -255,10 +255,6 @@ describe('the fast lane for narinfo lookups', () => {
       [get('/main/../main/nix-cache-info'), 400],
       [get('/main/%2e%2e/nix-cache-info'), 400],
       [get(`/main/${present.hashPart}.narinfo`, `${bearer}X-Big: ${'a'.repeat(20_000)}\r\n`), 431],
-      [
-        `GET /main/${present.hashPart}.narinfo HTTP/1.1\r\nHost: a\r\nHost: b\r\n${bearer}\r\n`,
-        200, // two Hosts: node:http serves it
-      ],
     ];
     for (const [request, status] of cases) {
       const raw = new Raw(port);
