@@ -150,21 +150,20 @@ export function postgresRetention(
     },
 
     async recordUse(cache, hashParts, fileHashes, at) {
-      // Each occurrence counts once, as in SQLite, where the statement runs per element.
       await tx(async (c) => {
-        if (hashParts.length > 0)
+        if (hashParts.size > 0)
           await c.query(
             `UPDATE paths p SET hits = p.hits + u.n, last_access = $1
-             FROM (SELECT h, count(*) AS n FROM unnest($3::text[]) AS h GROUP BY h) u
+             FROM unnest($3::text[], $4::bigint[]) AS u (h, n)
              WHERE p.cache = $2 AND p.hash_part = u.h`,
-            [at, cache, hashParts],
+            [at, cache, [...hashParts.keys()], [...hashParts.values()]],
           );
-        if (fileHashes.length > 0)
+        if (fileHashes.size > 0)
           await c.query(
             `UPDATE paths p SET hits = p.hits + u.n, last_access = $1
-             FROM (SELECT f, count(*) AS n FROM unnest($3::text[]) AS f GROUP BY f) u
+             FROM unnest($3::text[], $4::bigint[]) AS u (f, n)
              WHERE p.cache = $2 AND p.file_hash = u.f`,
-            [at, cache, fileHashes],
+            [at, cache, [...fileHashes.keys()], [...fileHashes.values()]],
           );
       });
     },

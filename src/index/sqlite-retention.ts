@@ -148,13 +148,13 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
     async recordUse(cache, hashParts, fileHashes, at) {
       tx(() => {
         const byHash = counters(
-          'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND hash_part = ?',
+          'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND hash_part = ?',
         );
-        for (const h of hashParts) byHash.run(at, cache, h);
+        for (const [h, n] of hashParts) byHash.run(n, at, cache, h);
         const byFile = counters(
-          'UPDATE paths SET hits = hits + 1, last_access = ? WHERE cache = ? AND file_hash = ?',
+          'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND file_hash = ?',
         );
-        for (const f of fileHashes) byFile.run(at, cache, f);
+        for (const [f, n] of fileHashes) byFile.run(n, at, cache, f);
       });
     },
 

@@ -182,8 +182,16 @@ export interface MetadataIndex {
   ): Promise<{ done: EvictionRecord[]; skipped: EvictionRecord[] }>;
   /** Makes a path a root with this tier; false when the cache lacks it. */
   pin(cache: string, hashPart: string, tier: number | undefined): Promise<boolean>;
-  /** Counts uses (downloads, liveness touches) of paths, by hash part or NAR file hash. */
-  recordUse(cache: string, hashParts: string[], fileHashes: string[], at: number): Promise<void>;
+  /**
+   * Adds uses (downloads, liveness touches) to paths' hit counts, by hash part or NAR file
+   * hash, each with how many times it was used, and sets their last access to `at`.
+   */
+  recordUse(
+    cache: string,
+    hashParts: ReadonlyMap<string, number>,
+    fileHashes: ReadonlyMap<string, number>,
+    at: number,
+  ): Promise<void>;
   recordTraffic(cache: string, minute: number, t: Omit<TrafficRow, 'minute'>): Promise<void>;
   traffic(cache: string, sinceMinute: number): Promise<TrafficRow[]>;
   recentEvictions(

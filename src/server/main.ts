@@ -20,13 +20,14 @@ export interface ServeOptions {
 /** Builds the server's dependencies from configuration. */
 export function createDeps(config: Config): Deps {
   const index = openIndex(config);
+  const logger = createLogger(config.logLevel);
   return {
     config,
     storage: createStorage(config),
     index,
-    logger: createLogger(config.logLevel),
+    logger,
     metrics: new Metrics(),
-    usage: new Usage(index, Date.now),
+    usage: new Usage(index, Date.now, (err) => logger.error('recording use failed', { err })),
     sessions: new Sessions(),
     now: Date.now,
   };

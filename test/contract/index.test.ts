@@ -270,8 +270,8 @@ for (const kind of kinds) {
       const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
       await a.createCache(cache);
       const p = await add(a, 'used');
-      await a.recordUse('main', [p.hashPart, p.hashPart], [p.nar.fileHash], 5000);
-      await b.recordUse('main', [p.hashPart], [], 6000);
+      await a.recordUse('main', new Map([[p.hashPart, 2]]), new Map([[p.nar.fileHash, 1]]), 5000);
+      await b.recordUse('main', new Map([[p.hashPart, 1]]), new Map(), 6000);
       const row = (await a.retentionView('main')).find((r) => r.hashPart === p.hashPart);
       assert.equal(row?.hits, 4);
       assert.equal(row?.lastAccess, 6000);

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { MetadataIndex, NarRecord, PathRecord } from '../../src/index/index.ts';
+import { openSqliteIndex } from '../../src/index/sqlite.ts';
+import { Usage } from '../../src/retention/index.ts';
+import { fakeStorePath } from '../helpers/upload.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'larder-usage-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withPath(index: MetadataIndex, name: string): Promise<PathRecord> {
+  const sp = fakeStorePath(name);
+  const h = sp.hashPart.padEnd(52, '0');
+  const nar: NarRecord = {
+    fileHash: h,
+    fileSize: 100,
+    compression: 'none',
+    narHash: h,
+    narSize: 100,
+    key: `nar/${h}.nar`,
+  };
+  await index.addNar('main', nar, 1000);
+  const p: PathRecord = {
+    hashPart: sp.hashPart,
+    baseName: sp.baseName,
+    url: `nar/${h}.nar`,
+    nar,
+    references: [],
+    deriver: undefined,
+    system: 'x86_64-linux',
+    ca: undefined,
+    sigs: [],
+    cacheSig: 'main-1:sig',
+    tier: undefined,
+    buildSeconds: undefined,
+    createdAt: 1000,
+  };
+  assert.deepEqual(await index.insertPath('main', p), { ok: true, created: true });
+  return p;
+}
+
+describe('usage counts', () => {
+  it('adds up every lookup and download between flushes, per path', async () => {
+    const index = openSqliteIndex(join(dir, 'a.db'));
+    await index.createCache({
+      name: 'main',
+      public: false,
+      priority: 30,
+      quota: 2 ** 30,
+      secretKey: 'k:s',
+      publicKey: 'k:p',
+      createdAt: 1,
+    });
+    const busy = await withPath(index, 'busy');
+    const quiet = await withPath(index, 'quiet');
+    let now = 5000;
+    const usage = new Usage(
+      index,
+      () => now,
+      (err) => assert.fail(String(err)),
+      60_000,
+    );
+    for (let i = 0; i < 1000; i++) usage.narinfo('main', busy.hashPart);
+    usage.nar('main', busy.nar.fileHash, 100);
+    usage.narinfo('main', undefined);
+    usage.touch('main', [quiet.hashPart]);
+    await usage.flush();
+    now = 9000;
+    usage.narinfo('main', busy.hashPart);
+    await usage.close();
+    const rows = new Map((await index.retentionView('main')).map((r) => [r.hashPart, r]));
+    assert.equal(rows.get(busy.hashPart)?.hits, 1002);
+    assert.equal(rows.get(busy.hashPart)?.lastAccess, 9000);
+    assert.equal(rows.get(quiet.hashPart)?.hits, 1);
+    assert.equal(rows.get(quiet.hashPart)?.lastAccess, 5000);
+    assert.deepEqual(
+      (await index.traffic('main', 0)).map((t) => [t.hits, t.misses, t.bytesOut]),
+      [[1001, 1, 100]],
+    );
+    await index.close();
+  });
+
+  it('reports a failed write instead of leaving an unhandled rejection', async () => {
+    const index = openSqliteIndex(join(dir, 'b.db'));
+    const errors: unknown[] = [];
+    const usage = new Usage(index, Date.now, (err) => errors.push(err), 20);
+    await index.close();
+    usage.narinfo('main', 'x'.repeat(32));
+    const until = Date.now() + 5000;
+    while (errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await usage.close().catch(() => {});
+    assert.equal(errors.length > 0, true, 'the flush error reached the callback');
+  });
+});
