@@ -249,12 +249,11 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
       return hashParts.filter((h) => !present.has(h));
     },
     async countPaths(cache) {
-      const r = (await one(
-        `SELECT count(*) AS paths, coalesce(sum(n.file_size), 0) AS bytes
-         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = $1`,
-        [cache],
-      )) as Row;
-      return { paths: Number(r.paths), narBytes: Number(r.bytes) };
+      // Kept by triggers (postgres-schema.ts): no scan of the cache's paths.
+      const r = (await one('SELECT paths, bytes FROM cache_totals WHERE cache = $1', [cache])) as
+        | Row
+        | undefined;
+      return { paths: Number(r?.paths ?? 0), narBytes: Number(r?.bytes ?? 0) };
     },
 
     async putLog(cache, drv, rec) {

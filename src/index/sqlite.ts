@@ -258,11 +258,11 @@ export function openSqliteIndex(file: string): MetadataIndex {
       return hashParts.filter((h) => !has.get(cache, h));
     },
     async countPaths(cache) {
-      const r = q(
-        `SELECT count(*) AS paths, coalesce(sum(n.file_size), 0) AS bytes
-         FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`,
-      ).get(cache) as Row;
-      return { paths: Number(r.paths), narBytes: Number(r.bytes) };
+      // Kept by triggers (sqlite-schema.ts): no scan of the cache's paths.
+      const r = q('SELECT paths, bytes FROM cache_totals WHERE cache = ?').get(cache) as
+        | Row
+        | undefined;
+      return { paths: Number(r?.paths ?? 0), narBytes: Number(r?.bytes ?? 0) };
     },
 
     async putLog(cache, drv, rec: LogRecord) {

@@ -163,6 +163,32 @@ for (const kind of kinds) {
       assert.equal((await a.recentEvictions('main', 100)).length, 20);
     });
 
+    it('keeps each cache’s path count and NAR bytes through pushes, evictions and deletion', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      await a.createCache({ ...cache, name: 'other' });
+      const base = await add(a, 'base');
+      const top = await add(b, 'top', [base]);
+      // The same NAR in a second path of the same cache counts again, as the sum did.
+      const twin = pathOf('twin', base.nar);
+      assert.deepEqual(await a.insertPath('main', twin), { ok: true, created: true });
+      // Pushing a path again changes nothing.
+      assert.deepEqual(await b.insertPath('main', top), { ok: true, created: false });
+      const n = nar();
+      await a.addNar('other', { ...n, fileSize: 7 }, 1000);
+      await a.insertPath('other', pathOf('elsewhere', { ...n, fileSize: 7 }));
+      assert.deepEqual(await b.countPaths('main'), { paths: 3, narBytes: 3000 });
+      assert.deepEqual(await a.countPaths('other'), { paths: 1, narBytes: 7 });
+      const { done } = await b.evict('main', [eviction(top, [top])], 2000, 0);
+      assert.equal(done.length, 1);
+      assert.deepEqual(await a.countPaths('main'), { paths: 2, narBytes: 2000 });
+      assert.equal(await a.deleteCache('main'), true);
+      assert.deepEqual(await b.countPaths('main'), { paths: 0, narBytes: 0 });
+      await b.createCache(cache);
+      assert.deepEqual(await a.countPaths('main'), { paths: 0, narBytes: 0 });
+      assert.deepEqual(await a.countPaths('other'), { paths: 1, narBytes: 7 });
+    });
+
     it('streams the retention view in batches, by hash part, row for row', async () => {
       const [index] = (await kind.open(1)) as [MetadataIndex];
       await index.createCache(cache);
