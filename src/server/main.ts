@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
 import { type Config, loadConfig } from '../config/index.ts';
 import { openIndex } from '../index/index.ts';
 import { collect as collectCache, sweepNars, Usage } from '../retention/index.ts';
@@ -65,13 +64,6 @@ function startHousekeeping(deps: Deps): () => void {
  * (node:cluster); each worker has its own index connection.
  */
 export async function main(opts: ServeOptions = {}): Promise<void> {
-  // V8 otherwise starts a full mark-compact each time ~64 MiB of Buffers has been allocated
-  // since the last one, however little of it is still alive: an upload allocates its bytes
-  // two or three times over (socket reads, 1 MiB gathers, decompressed output), and a
-  // 200 MiB `nix copy` set off 16-33 mark-compacts of a 13 MiB heap, about half the server's
-  // CPU. Counted in the heap's global limit, external memory triggers a collection only
-  // when heap and Buffers that are still alive together outgrow it.
-  setFlagsFromString('--external-memory-accounted-in-global-limit');
   const config = loadConfig({
     file: opts.config,
     overrides: { listen: opts.listen, dataDir: opts.dataDir },
