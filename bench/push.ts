@@ -1,18 +1,19 @@
 /**
  * `nix copy --to 'http://larder/main?compression=zstd'` against `nix copy --to
  * 'file://<dir>?compression=zstd'` of the same ~200 MiB closure, fresh destination each run,
- * median of the runs. Goal (issue 2): larder ≤ 1.3× the time. Beside them, the same copy to a
- * server that checks and stores nothing (bench/helpers/sink-cache.ts): what Nix's HTTP
- * client alone costs over file://.
+ * median of the runs. Goal (issue 2): larder ≤ 1.3× the time. Beside them, the same copy to
+ * two servers that check nothing: a Node one that stores nothing (bench/helpers/sink-cache.ts)
+ * and nginx storing the files by WebDAV PUT. What Nix's HTTP client alone costs over file://.
  * Run: node bench/push.ts   (BENCH_RUNS to change the number of runs)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NixEnv } from '../test/helpers/nix-env.ts';
 import { runBench } from './helpers/cleanup.ts';
 import { exec } from './helpers/exec.ts';
 import { type Larder, netrcArgs, startLarder } from './helpers/larder.ts';
+import { startNginx } from './helpers/nginx.ts';
 import { cpuSeconds, processTree } from './helpers/proc.ts';
 import { fmt, median, mib, printReport, ratio, step } from './helpers/report.ts';
 import { startSinkCache } from './helpers/sink-cache.ts';
@@ -75,6 +76,7 @@ await runBench(async (defer) => {
     });
   const fileTimes: number[] = [];
   const sinkTimes: number[] = [];
+  const davTimes: number[] = [];
   const larderTimes: number[] = [];
   const larderCpu: number[] = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -94,6 +96,28 @@ await runBench(async (defer) => {
       sink.stop();
     }
     step(`run ${run}/${RUNS} sink: ${fmt(sinkTimes.at(-1) as number, 2)} s`);
+
+    // nginx keeps what Nix PUTs and serves it back (Nix reads references' narinfos).
+    const davRoot = join(tmp, `dav-${run}`);
+    mkdirSync(davRoot);
+    writeFileSync(
+      join(davRoot, 'nix-cache-info'),
+      'StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 30\n',
+    );
+    const nginx = await startNginx({
+      root: davRoot,
+      workDir: join(tmp, `dav-work-${run}`),
+      put: true,
+    });
+    try {
+      t0 = performance.now();
+      await copy(`${nginx.url}?compression=zstd`);
+      davTimes.push((performance.now() - t0) / 1000);
+    } finally {
+      await nginx.stop();
+      rmSync(davRoot, { recursive: true, force: true });
+    }
+    step(`run ${run}/${RUNS} nginx WebDAV: ${fmt(davTimes.at(-1) as number, 2)} s`);
 
     // A fresh server and data dir each run: a NAR larder has already stored is only
     // hashed on the second upload, which would flatter it.
@@ -148,6 +172,20 @@ await runBench(async (defer) => {
         measure: 'its runs, seconds',
         baseline: '',
         larder: sinkTimes.map((t) => fmt(t, 2)).join(' '),
+        ratio: '',
+        goal: '',
+      },
+      {
+        measure: 'same run: nginx storing the PUTs (WebDAV)',
+        baseline: fmt(base, 2),
+        larder: fmt(median(davTimes), 2),
+        ratio: ratio(median(davTimes), base),
+        goal: '(floor)',
+      },
+      {
+        measure: 'its runs, seconds',
+        baseline: '',
+        larder: davTimes.map((t) => fmt(t, 2)).join(' '),
         ratio: '',
         goal: '',
       },
