@@ -64,9 +64,21 @@ export class Usage {
     for (const h of hashParts) used.set(h, (used.get(h) ?? 0) + 1);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes what was counted so far. Resolves once that and every earlier flush is written
+   * (flushes run one after another).
+   */
+  flush(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
+    const run = this.flushing.then(() => this.write(batch));
+    this.flushing = run.catch(() => {});
+    return run;
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  private async write(batch: Map<string, Pending>): Promise<void> {
     const at = this.now();
     for (const [cache, p] of batch) {
       if (p.hashParts.size > 0 || p.fileHashes.size > 0)
