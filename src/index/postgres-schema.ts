@@ -124,51 +124,46 @@ export const PG_MIGRATIONS: string[] = [
     ON paths FOR EACH STATEMENT EXECUTE FUNCTION larder_changed();
   `,
   // Each cache's path count and NAR bytes, kept by statement triggers over transition
-  // tables (one update per statement, not per row: an eviction deletes thousands of rows).
-  // Summing them over a million paths took seconds, and every push to a cache with a
-  // quota asked for the sum.
+  // tables (one row per statement, not per path: an eviction deletes thousands). Summing
+  // them over a million paths took seconds, and every push to a cache with a quota asked
+  // for the sum. The triggers add rows of changes rather than update one row per cache:
+  // a row every pushing and evicting transaction updated would be a lock each holds to its
+  // end, and two replicas evicting at once would deadlock on it. countPaths folds them.
   `
   CREATE TABLE cache_totals (
-    cache TEXT PRIMARY KEY REFERENCES caches(name) ON DELETE CASCADE,
+    cache TEXT NOT NULL REFERENCES caches(name) ON DELETE CASCADE,
     paths BIGINT NOT NULL,
     bytes BIGINT NOT NULL
   );
+  CREATE INDEX cache_totals_by_cache ON cache_totals(cache);
   INSERT INTO cache_totals (cache, paths, bytes)
-    SELECT c.name, count(p.hash_part), coalesce(sum(n.file_size), 0)
-    FROM caches c LEFT JOIN paths p ON p.cache = c.name LEFT JOIN nars n ON n.file_hash = p.file_hash
-    GROUP BY c.name;
-  CREATE FUNCTION larder_totals_new_cache() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    INSERT INTO cache_totals (cache, paths, bytes) SELECT name, 0, 0 FROM new_rows
-      ON CONFLICT (cache) DO NOTHING;
-    RETURN NULL;
-  END $$;
-  CREATE TRIGGER cache_totals_new_cache AFTER INSERT ON caches
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION larder_totals_new_cache();
+    SELECT p.cache, count(*), coalesce(sum(n.file_size), 0)
+    FROM paths p LEFT JOIN nars n ON n.file_hash = p.file_hash GROUP BY p.cache;
+  -- Rows of a cache being deleted are left out: it is gone with its totals.
   CREATE FUNCTION larder_totals_add() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE cache_totals t SET paths = t.paths + d.paths, bytes = t.bytes + d.bytes
-    FROM (SELECT r.cache, count(*) AS paths, coalesce(sum(n.file_size), 0) AS bytes
-          FROM new_rows r LEFT JOIN nars n ON n.file_hash = r.file_hash GROUP BY r.cache) d
-    WHERE t.cache = d.cache;
+    INSERT INTO cache_totals (cache, paths, bytes)
+      SELECT r.cache, count(*), coalesce(sum(n.file_size), 0)
+      FROM new_rows r LEFT JOIN nars n ON n.file_hash = r.file_hash
+      WHERE EXISTS (SELECT 1 FROM caches c WHERE c.name = r.cache) GROUP BY r.cache;
     RETURN NULL;
   END $$;
   CREATE FUNCTION larder_totals_remove() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE cache_totals t SET paths = t.paths - d.paths, bytes = t.bytes - d.bytes
-    FROM (SELECT r.cache, count(*) AS paths, coalesce(sum(n.file_size), 0) AS bytes
-          FROM old_rows r LEFT JOIN nars n ON n.file_hash = r.file_hash GROUP BY r.cache) d
-    WHERE t.cache = d.cache;
+    INSERT INTO cache_totals (cache, paths, bytes)
+      SELECT r.cache, -count(*), -coalesce(sum(n.file_size), 0)
+      FROM old_rows r LEFT JOIN nars n ON n.file_hash = r.file_hash
+      WHERE EXISTS (SELECT 1 FROM caches c WHERE c.name = r.cache) GROUP BY r.cache;
     RETURN NULL;
   END $$;
   CREATE FUNCTION larder_totals_move() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE cache_totals SET paths = paths - 1,
-      bytes = bytes - coalesce((SELECT file_size FROM nars WHERE file_hash = OLD.file_hash), 0)
-    WHERE cache = OLD.cache;
-    UPDATE cache_totals SET paths = paths + 1,
-      bytes = bytes + coalesce((SELECT file_size FROM nars WHERE file_hash = NEW.file_hash), 0)
-    WHERE cache = NEW.cache;
+    INSERT INTO cache_totals (cache, paths, bytes)
+      SELECT OLD.cache, -1, -coalesce((SELECT file_size FROM nars WHERE file_hash = OLD.file_hash), 0)
+      WHERE EXISTS (SELECT 1 FROM caches c WHERE c.name = OLD.cache);
+    INSERT INTO cache_totals (cache, paths, bytes)
+      SELECT NEW.cache, 1, coalesce((SELECT file_size FROM nars WHERE file_hash = NEW.file_hash), 0)
+      WHERE EXISTS (SELECT 1 FROM caches c WHERE c.name = NEW.cache);
     RETURN NULL;
   END $$;
   CREATE TRIGGER cache_totals_add AFTER INSERT ON paths

@@ -249,11 +249,23 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
       return hashParts.filter((h) => !present.has(h));
     },
     async countPaths(cache) {
-      // Kept by triggers (postgres-schema.ts): no scan of the cache's paths.
-      const r = (await one('SELECT paths, bytes FROM cache_totals WHERE cache = $1', [cache])) as
-        | Row
-        | undefined;
-      return { paths: Number(r?.paths ?? 0), narBytes: Number(r?.bytes ?? 0) };
+      // Rows of changes kept by triggers (postgres-schema.ts): no scan of the cache's paths.
+      const r = (await one(
+        `SELECT count(*) AS n, coalesce(sum(paths), 0) AS paths, coalesce(sum(bytes), 0) AS bytes
+         FROM cache_totals WHERE cache = $1`,
+        [cache],
+      )) as Row;
+      // Folded into one row now and then, in one statement: rows added meanwhile stay.
+      if (Number(r.n) > 500) {
+        await query(
+          `WITH gone AS (DELETE FROM cache_totals WHERE cache = $1 RETURNING paths, bytes)
+           INSERT INTO cache_totals (cache, paths, bytes)
+             SELECT $1, coalesce(sum(paths), 0), coalesce(sum(bytes), 0) FROM gone
+             WHERE EXISTS (SELECT 1 FROM caches WHERE name = $1)`,
+          [cache],
+        );
+      }
+      return { paths: Number(r.paths), narBytes: Number(r.bytes) };
     },
 
     async putLog(cache, drv, rec) {

@@ -182,6 +182,12 @@ for (const kind of kinds) {
       const { done } = await b.evict('main', [eviction(top, [top])], 2000, 0);
       assert.equal(done.length, 1);
       assert.deepEqual(await a.countPaths('main'), { paths: 2, narBytes: 2000 });
+      // Enough pushes for PostgreSQL's rows of changes to be folded, and after the fold.
+      for (let i = 0; i < 510; i++) await add(i % 2 ? a : b, `many-${i}`);
+      assert.deepEqual(await a.countPaths('main'), { paths: 512, narBytes: 512_000 });
+      assert.deepEqual(await b.countPaths('main'), { paths: 512, narBytes: 512_000 });
+      await add(a, 'after-fold');
+      assert.deepEqual(await b.countPaths('main'), { paths: 513, narBytes: 513_000 });
       assert.equal(await a.deleteCache('main'), true);
       assert.deepEqual(await b.countPaths('main'), { paths: 0, narBytes: 0 });
       await b.createCache(cache);
