@@ -153,4 +153,26 @@ export const MIGRATIONS: string[] = [
     WHERE cache = NEW.cache;
   END;
   `,
+  // A change counter for the memo of every connection (sqlite.ts): bumped by any write to
+  // what is memoised (caches, tokens, paths, NARs) and by none to use counters (hits,
+  // last_access), which another thread writes every few seconds. SQLite's data_version
+  // changes with every write, so those writes emptied the memo.
+  `
+  CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+  INSERT INTO changes (id, n) VALUES (1, 0);
+  CREATE TRIGGER caches_ins AFTER INSERT ON caches BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER caches_upd AFTER UPDATE ON caches BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER caches_del AFTER DELETE ON caches BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER tokens_ins AFTER INSERT ON tokens BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER tokens_upd AFTER UPDATE ON tokens BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER tokens_del AFTER DELETE ON tokens BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER nars_ins AFTER INSERT ON nars BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER nars_upd AFTER UPDATE ON nars BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER nars_del AFTER DELETE ON nars BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER paths_ins AFTER INSERT ON paths BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER paths_upd AFTER UPDATE OF cache, hash_part, base_name, url, file_hash, refs,
+    deriver, system, ca, sigs, cache_sig, created_at, tier, build_seconds, pinned ON paths
+    BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TRIGGER paths_del AFTER DELETE ON paths BEGIN UPDATE changes SET n = n + 1; END;
+  `,
 ];

@@ -12,6 +12,7 @@ import {
 } from './rows.ts';
 import { sqliteRetention } from './sqlite-retention.ts';
 import { MIGRATIONS } from './sqlite-schema.ts';
+import { sqliteUseWriter } from './sqlite-use-writer.ts';
 import type { InsertPathResult, LogRecord, MetadataIndex, PathRecord } from './types.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -35,18 +36,20 @@ export function openSqliteIndex(file: string): MetadataIndex {
     return s;
   };
   // Reads on the serving path (cache, token, narinfo) are memoised. Any write through this
-  // connection clears the memo; a write by another process (a cluster worker) changes
-  // SQLite's data_version, which is checked before every memoised read. So a revoked
-  // token or an evicted path is never served from memory.
+  // connection clears the memo; a write by another connection (a cluster worker, the
+  // planning thread) bumps the `changes` count, which triggers keep for every write to a
+  // memoised table but not for use counters, and which is checked before every memoised
+  // read. So a revoked token or an evicted path is never served from memory, and the
+  // use-count thread's writes every two seconds leave the memo alone.
   const memo = new Map<string, unknown>();
   /** A memoised "not there": misses are as common as hits (every cache a client asks). */
   const MISS = Symbol('miss');
-  const versionStmt = db.prepare('PRAGMA data_version');
+  const versionStmt = db.prepare('SELECT n AS data_version FROM changes WHERE id = 1');
   let version = -1;
   let checkedAt = 0;
   const memoised = <T>(key: string, read: () => T): T => {
-    // Asking SQLite for data_version costs as much as the lookup it saves, so it is asked
-    // at most once a millisecond: another process's write is seen within that.
+    // Asking for the change count costs as much as the lookup it saves, so it is asked at
+    // most once a millisecond: another connection's write is seen within that.
     const now = performance.now();
     if (now - checkedAt >= 1) {
       checkedAt = now;
@@ -90,9 +93,16 @@ export function openSqliteIndex(file: string): MetadataIndex {
   };
 
   const counters = prepare;
+  // Use counts go through a thread of their own, except for a database only this
+  // connection can see.
+  const uses = file === ':memory:' ? undefined : sqliteUseWriter(file);
+  const retention = sqliteRetention(db, q, tx, prepare);
   return {
-    ...sqliteRetention(db, q, tx, prepare),
+    ...retention,
+    recordUse: uses?.recordUse ?? retention.recordUse,
+    recordTraffic: uses?.recordTraffic ?? retention.recordTraffic,
     async close() {
+      await uses?.close();
       db.close();
     },
 
