@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -7,6 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
  * run hold the thread that answers requests. In transactions of a few hundred rows: the
  * server's own writes (uploads, evictions) wait for the write lock at most that long.
  */
+// On Linux this lowers this thread only (as for the planning thread): counts can wait for
+// the CPU, requests should not.
+try {
+  setPriority(0, 19);
+} catch {
+  // Not permitted here: write at normal priority.
+}
 const db = new DatabaseSync(workerData.file as string);
 db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
 const byHash = db.prepare(

@@ -12,6 +12,8 @@ export interface RetentionDeps {
   index: MetadataIndex;
   now: () => number;
   metrics?: { inc(name: string, help: string, labels?: Record<string, string>, by?: number): void };
+  /** Use counts waiting in memory, written before each plan so that it sees them. */
+  usage?: { flush(): Promise<void> };
 }
 
 /** The cache's policy: quota from the cache, TTL and rules from the config file. */
@@ -43,6 +45,7 @@ async function ask(
   what: Ask,
   incoming?: RetentionRow,
 ): Promise<Answer> {
+  await deps.usage?.flush();
   const req: PlanRequest = {
     cache: cache.name,
     policy: policyOf(deps, cache),

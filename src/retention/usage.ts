@@ -11,26 +11,38 @@ interface Pending {
 
 /**
  * Counts downloads and misses in memory and writes them in batches, so serving a narinfo
- * never waits for a database write. Uses are summed per path between flushes: a flush
- * writes one row per path used, however often it was used (a row per use made the serving
- * thread stall for 0.4 s on each flush at 20k narinfo lookups a second). Counts of the
- * last interval are lost on a crash, which only makes a root look slightly less used.
+ * never waits for a database write. Traffic (hits, misses, bytes a minute) is written every
+ * `flushMs`. Uses of each path are summed in memory and written every `usesMs`, or sooner
+ * once `MAX_PATHS` different paths wait: a write is one row per path used, however often
+ * it was used, and at 10,000 lookups a second of a 100,000-path cache nearly every lookup
+ * is a different path (a row per lookup stalled the serving thread 0.4 s every 2 s).
+ * Retention weighs uses over days, so half a minute's delay changes no plan. Counts not
+ * yet written are lost on a crash, which only makes a root look slightly less used.
  */
 export class Usage {
   private pending = new Map<string, Pending>();
+  private paths = 0;
+  private usesDue: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly index: MetadataIndex;
   private readonly now: () => number;
+  private readonly usesMs: number;
 
   constructor(
     index: MetadataIndex,
     now: () => number,
     onError: (err: unknown) => void,
     flushMs = 2000,
+    usesMs = 30_000,
   ) {
     this.index = index;
     this.now = now;
-    this.timer = setInterval(() => void this.flush().catch(onError), flushMs);
+    this.usesMs = usesMs;
+    this.usesDue = now() + usesMs;
+    this.timer = setInterval(() => {
+      const uses = this.paths >= MAX_PATHS || this.now() >= this.usesDue;
+      void this.write(uses).catch(onError);
+    }, flushMs);
     this.timer.unref();
   }
 
@@ -48,37 +60,60 @@ export class Usage {
     if (hashPart === undefined) p.misses++;
     else {
       p.hits++;
-      p.hashParts.set(hashPart, (p.hashParts.get(hashPart) ?? 0) + 1);
+      this.count(p.hashParts, hashPart);
     }
   }
 
   nar(cache: string, fileHash: string, bytes: number): void {
     const p = this.of(cache);
-    p.fileHashes.set(fileHash, (p.fileHashes.get(fileHash) ?? 0) + 1);
+    this.count(p.fileHashes, fileHash);
     p.bytesOut += bytes;
   }
 
   /** Liveness: paths a build runner skipped because the cache had them. */
   touch(cache: string, hashParts: string[]): void {
     const used = this.of(cache).hashParts;
-    for (const h of hashParts) used.set(h, (used.get(h) ?? 0) + 1);
+    for (const h of hashParts) this.count(used, h);
+  }
+
+  private count(m: Map<string, number>, key: string): void {
+    const n = m.get(key);
+    if (n === undefined) this.paths++;
+    m.set(key, (n ?? 0) + 1);
   }
 
   /**
-   * Writes what was counted so far. Resolves once that and every earlier flush is written
-   * (flushes run one after another).
+   * Writes everything counted so far. Resolves once that and every earlier write is done
+   * (writes run one after another).
    */
   flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = new Map();
-    const run = this.flushing.then(() => this.write(batch));
-    this.flushing = run.catch(() => {});
-    return run;
+    return this.write(true);
   }
 
   private flushing: Promise<void> = Promise.resolve();
 
-  private async write(batch: Map<string, Pending>): Promise<void> {
+  /** Takes the traffic counts, and the uses too when `uses`, and writes them in turn. */
+  private write(uses: boolean): Promise<void> {
+    const batch = new Map<string, Pending>();
+    for (const [cache, p] of this.pending) {
+      batch.set(cache, {
+        ...p,
+        hashParts: uses ? p.hashParts : EMPTY,
+        fileHashes: uses ? p.fileHashes : EMPTY,
+      });
+      if (uses) this.pending.delete(cache);
+      else Object.assign(p, { hits: 0, misses: 0, bytesOut: 0 });
+    }
+    if (uses) {
+      this.paths = 0;
+      this.usesDue = this.now() + this.usesMs;
+    }
+    const run = this.flushing.then(() => this.store(batch));
+    this.flushing = run.catch(() => {});
+    return run;
+  }
+
+  private async store(batch: Map<string, Pending>): Promise<void> {
     const at = this.now();
     for (const [cache, p] of batch) {
       if (p.hashParts.size > 0 || p.fileHashes.size > 0)
@@ -99,3 +134,7 @@ export class Usage {
     await this.flush();
   }
 }
+
+/** Different paths whose uses wait in memory before they are written early (~10 MiB). */
+const MAX_PATHS = 100_000;
+const EMPTY: Map<string, number> = new Map();

@@ -83,6 +83,34 @@ describe('usage counts', () => {
     await index.close();
   });
 
+  it('writes traffic at every tick and uses of paths when they are due', async () => {
+    const index = openSqliteIndex(join(dir, 'c.db'));
+    await index.createCache({
+      name: 'main',
+      public: false,
+      priority: 30,
+      quota: 2 ** 30,
+      secretKey: 'k:s',
+      publicKey: 'k:p',
+      createdAt: 1,
+    });
+    const p = await withPath(index, 'often');
+    const usage = new Usage(index, Date.now, (err) => assert.fail(String(err)), 20, 3_600_000);
+    usage.narinfo('main', p.hashPart);
+    usage.narinfo('main', p.hashPart);
+    const until = Date.now() + 5000;
+    const traffic = async () => (await index.traffic('main', 0)).reduce((n, t) => n + t.hits, 0);
+    while ((await traffic()) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await traffic(), 2, 'traffic written by the timer');
+    const hits = async () => (await index.retentionView('main'))[0]?.hits;
+    assert.equal(await hits(), 0, 'uses wait until they are due');
+    await usage.flush();
+    assert.equal(await hits(), 2, 'a flush writes them');
+    assert.equal(await traffic(), 2, 'and counts no traffic twice');
+    await usage.close();
+    await index.close();
+  });
+
   it('reports a failed write instead of leaving an unhandled rejection', async () => {
     const index = openSqliteIndex(join(dir, 'b.db'));
     const errors: unknown[] = [];
