@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import type { MetadataIndex, NarRecord, PathRecord, RetentionRow } from '../../src/index/index.ts';
+import type { MetadataIndex, PathRecord, RetentionRow } from '../../src/index/index.ts';
 import { openPostgresIndex } from '../../src/index/postgres.ts';
 import { openSqliteIndex } from '../../src/index/sqlite.ts';
+import { fakeNar, fakePathRecord } from '../helpers/index-records.ts';
 import { freePort, requirePostgres, startPostgres } from '../helpers/postgres.ts';
 import { fakeStorePath } from '../helpers/upload.ts';
 
@@ -44,36 +45,8 @@ const kinds: { name: string; skip: string | false; open(n: number): Promise<Meta
   },
 ];
 
-let seq = 0;
-const nar = (): NarRecord => {
-  const h = fakeStorePath('x').hashPart.padEnd(52, '0');
-  return {
-    fileHash: h,
-    fileSize: 1000,
-    compression: 'none',
-    narHash: h,
-    narSize: 1000,
-    key: `nar/${h}.${++seq}.nar`,
-  };
-};
-const pathOf = (name: string, n: NarRecord, refs: string[] = []): PathRecord => {
-  const sp = fakeStorePath(name);
-  return {
-    hashPart: sp.hashPart,
-    baseName: sp.baseName,
-    url: `nar/${n.fileHash}.nar`,
-    nar: n,
-    references: refs.sort(),
-    deriver: undefined,
-    system: 'x86_64-linux',
-    ca: undefined,
-    sigs: [],
-    cacheSig: 'main-1:sig',
-    tier: undefined,
-    buildSeconds: undefined,
-    createdAt: 1000,
-  };
-};
+const nar = fakeNar;
+const pathOf = fakePathRecord;
 const cache = {
   name: 'main',
   public: false,

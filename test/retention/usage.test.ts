@@ -3,57 +3,40 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { MetadataIndex, NarRecord, PathRecord } from '../../src/index/index.ts';
+import type { MetadataIndex, PathRecord } from '../../src/index/index.ts';
 import { openSqliteIndex } from '../../src/index/sqlite.ts';
 import { Usage } from '../../src/retention/index.ts';
-import { fakeStorePath } from '../helpers/upload.ts';
+import { fakeNar, fakePathRecord } from '../helpers/index-records.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'larder-usage-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function withPath(index: MetadataIndex, name: string): Promise<PathRecord> {
-  const sp = fakeStorePath(name);
-  const h = sp.hashPart.padEnd(52, '0');
-  const nar: NarRecord = {
-    fileHash: h,
-    fileSize: 100,
-    compression: 'none',
-    narHash: h,
-    narSize: 100,
-    key: `nar/${h}.nar`,
-  };
+  const nar = { ...fakeNar(), fileSize: 100 };
   await index.addNar('main', nar, 1000);
-  const p: PathRecord = {
-    hashPart: sp.hashPart,
-    baseName: sp.baseName,
-    url: `nar/${h}.nar`,
-    nar,
-    references: [],
-    deriver: undefined,
-    system: 'x86_64-linux',
-    ca: undefined,
-    sigs: [],
-    cacheSig: 'main-1:sig',
-    tier: undefined,
-    buildSeconds: undefined,
-    createdAt: 1000,
-  };
+  const p = fakePathRecord(name, nar);
   assert.deepEqual(await index.insertPath('main', p), { ok: true, created: true });
   return p;
 }
 
+/** A fresh index file with cache `main`. */
+async function indexWithCache(file: string): Promise<MetadataIndex> {
+  const index = openSqliteIndex(join(dir, file));
+  await index.createCache({
+    name: 'main',
+    public: false,
+    priority: 30,
+    quota: 2 ** 30,
+    secretKey: 'k:s',
+    publicKey: 'k:p',
+    createdAt: 1,
+  });
+  return index;
+}
+
 describe('usage counts', () => {
   it('adds up every lookup and download between flushes, per path', async () => {
-    const index = openSqliteIndex(join(dir, 'a.db'));
-    await index.createCache({
-      name: 'main',
-      public: false,
-      priority: 30,
-      quota: 2 ** 30,
-      secretKey: 'k:s',
-      publicKey: 'k:p',
-      createdAt: 1,
-    });
+    const index = await indexWithCache('a.db');
     const busy = await withPath(index, 'busy');
     const quiet = await withPath(index, 'quiet');
     let now = 5000;
@@ -84,16 +67,7 @@ describe('usage counts', () => {
   });
 
   it('writes traffic at every tick and uses of paths when they are due', async () => {
-    const index = openSqliteIndex(join(dir, 'c.db'));
-    await index.createCache({
-      name: 'main',
-      public: false,
-      priority: 30,
-      quota: 2 ** 30,
-      secretKey: 'k:s',
-      publicKey: 'k:p',
-      createdAt: 1,
-    });
+    const index = await indexWithCache('c.db');
     const p = await withPath(index, 'often');
     const usage = new Usage(index, Date.now, (err) => assert.fail(String(err)), 20, 3_600_000);
     usage.narinfo('main', p.hashPart);
