@@ -153,10 +153,13 @@ export const MIGRATIONS: string[] = [
     WHERE cache = NEW.cache;
   END;
   `,
-  // A change counter for the memo of every connection (sqlite.ts): bumped by any write to
-  // what is memoised (caches, tokens, paths, NARs) and by none to use counters (hits,
-  // last_access), which another thread writes every few seconds. SQLite's data_version
-  // changes with every write, so those writes emptied the memo.
+  // What the memo of every connection (sqlite.ts) must forget. A change counter bumped by
+  // any write to what is memoised (caches, tokens, paths, NARs) and by none to use counters
+  // (hits, last_access), which another thread writes every few seconds: SQLite's
+  // data_version changes with every write, so those writes emptied the memo. Deleted paths
+  // are listed instead (the last 100,000), so that an eviction on the planning thread makes
+  // the server forget those paths and not all it knows: emptying the memo at every
+  // eviction batch made garbage enough for 10-16 ms collector pauses.
   `
   CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
   INSERT INTO changes (id, n) VALUES (1, 0);
@@ -173,6 +176,14 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER paths_upd AFTER UPDATE OF cache, hash_part, base_name, url, file_hash, refs,
     deriver, system, ca, sigs, cache_sig, created_at, tier, build_seconds, pinned ON paths
     BEGIN UPDATE changes SET n = n + 1; END;
-  CREATE TRIGGER paths_del AFTER DELETE ON paths BEGIN UPDATE changes SET n = n + 1; END;
+  CREATE TABLE path_deletions (
+    seq INTEGER PRIMARY KEY,
+    cache TEXT NOT NULL,
+    hash_part TEXT NOT NULL
+  );
+  CREATE TRIGGER paths_del AFTER DELETE ON paths BEGIN
+    INSERT INTO path_deletions (cache, hash_part) VALUES (OLD.cache, OLD.hash_part);
+    DELETE FROM path_deletions WHERE seq <= (SELECT max(seq) FROM path_deletions) - 100000;
+  END;
   `,
 ];

@@ -44,20 +44,40 @@ export function openSqliteIndex(file: string): MetadataIndex {
   const memo = new Map<string, unknown>();
   /** A memoised "not there": misses are as common as hits (every cache a client asks). */
   const MISS = Symbol('miss');
-  const versionStmt = db.prepare('SELECT n AS data_version FROM changes WHERE id = 1');
+  const versionStmt = db.prepare(
+    `SELECT (SELECT n FROM changes WHERE id = 1) AS n,
+       coalesce((SELECT max(seq) FROM path_deletions), 0) AS deleted`,
+  );
+  const deletedStmt = db.prepare(
+    'SELECT seq, cache, hash_part FROM path_deletions WHERE seq > ? ORDER BY seq LIMIT ?',
+  );
+  /** Deleted paths forgotten one by one; more since the last look, and all is forgotten. */
+  const FORGET_ONE_BY_ONE = 10_000;
   let version = -1;
+  let deletedSeen = 0;
   let checkedAt = 0;
+  const forgetChanges = () => {
+    const v = versionStmt.get() as { n: number; deleted: number };
+    if (v.n !== version) {
+      version = v.n;
+      deletedSeen = v.deleted;
+      memo.clear();
+      return;
+    }
+    if (v.deleted === deletedSeen) return;
+    const rows = deletedStmt.all(deletedSeen, FORGET_ONE_BY_ONE + 1) as Row[];
+    // A gap (the list was trimmed past what this connection saw) or too many: forget all.
+    if (rows.length > FORGET_ONE_BY_ONE || Number(rows[0]?.seq) !== deletedSeen + 1) memo.clear();
+    else for (const r of rows) memo.delete(`p:${r.cache}/${r.hash_part}`);
+    deletedSeen = v.deleted;
+  };
   const memoised = <T>(key: string, read: () => T): T => {
-    // Asking for the change count costs as much as the lookup it saves, so it is asked at
-    // most once a millisecond: another connection's write is seen within that.
+    // Asking for changes costs as much as the lookup it saves, so it is asked at most once
+    // a millisecond: another connection's write is seen within that.
     const now = performance.now();
     if (now - checkedAt >= 1) {
       checkedAt = now;
-      const v = (versionStmt.get() as { data_version: number }).data_version;
-      if (v !== version) {
-        version = v;
-        memo.clear();
-      }
+      forgetChanges();
     }
     const known = memo.get(key);
     if (known !== undefined) return (known === MISS ? undefined : known) as T;

@@ -271,6 +271,34 @@ for (const kind of kinds) {
       assert.ok(await seen(), 'b still answers from before the change');
     });
 
+    it('forgets paths another connection evicted, and sees them pushed again', async () => {
+      const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
+      await a.createCache(cache);
+      const gone = await add(a, 'gone');
+      const kept = await add(a, 'kept');
+      for (let i = 0; i < 2; i++) {
+        assert.ok(await b.getPath('main', gone.hashPart));
+        assert.ok(await b.getPath('main', kept.hashPart));
+      }
+      // An eviction alone, as the planning thread's: no other change goes with it.
+      await a.evict('main', [eviction(gone, [gone])], 2000, 0);
+      const until = Date.now() + 10_000;
+      const wait = async (done: () => Promise<boolean>, why: string) => {
+        while (!(await done()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(await done(), why);
+      };
+      await wait(
+        async () => (await b.getPath('main', gone.hashPart)) === undefined,
+        'b still serves the evicted path',
+      );
+      assert.ok(await b.getPath('main', kept.hashPart), 'b lost a path nobody evicted');
+      assert.deepEqual(await a.insertPath('main', gone), { ok: true, created: true });
+      await wait(
+        async () => (await b.getPath('main', gone.hashPart)) !== undefined,
+        'b does not see the path pushed again',
+      );
+    });
+
     it('counts every use and sums traffic from several connections', async () => {
       const [a, b] = (await kind.open(2)) as [MetadataIndex, MetadataIndex];
       await a.createCache(cache);
