@@ -1,11 +1,13 @@
 // narinfo latency while an eviction runs, on a cache of BENCH_PATHS (default 100,000)
 // synthetic paths: baseline p50/p99 for a few seconds, then the same load while
 // `POST /_api/v1/main/gc` evicts down to 70% of the cache. Goal: p99 under 5 ms.
-// The server's RSS is sampled every 100 ms throughout.
+// The server's RSS is sampled every 100 ms throughout. Two rounds, each on a fresh copy of
+// the filled cache: 8 keep-alive Node clients in this process, then wrk (one thread, 8
+// connections; BENCH_WRK=0 skips it), which sees more of the tail.
 // BENCH_DATA=<dir> keeps the filled cache there and starts later runs from a copy of it
 // (filling 1,000,000 paths one push at a time takes about 8 minutes).
 // Run: node bench/eviction-latency.ts
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -131,14 +133,95 @@ async function filled(dataDir: string): Promise<{ hashes: string[]; bytes: numbe
   return made;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'larder-bench-evict-'));
-try {
-  console.log(machineLines().join('\n'));
-  const { hashes, bytes } = await filled(join(dir, 'data'));
+/** Latency figures of one phase, in ms. */
+interface Stats {
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Requests over 50 ms; undefined where the client does not count them (wrk). */
+  over50: number | undefined;
+}
+
+/** A load generator: runs until `stop` resolves. */
+type Client = (base: string, hashes: string[], stop: Promise<unknown>) => Promise<Stats>;
+
+const nodeClient: Client = async (base, hashes, stop) => {
+  let done = false;
+  void stop.finally(() => {
+    done = true;
+  });
+  const xs = await load(base, hashes, () => done);
+  return {
+    requests: xs.length,
+    p50: pct(xs, 50),
+    p99: pct(xs, 99),
+    max: xs.reduce((m, x) => Math.max(m, x), 0),
+    over50: xs.filter((x) => x > 50).length,
+  };
+};
+
+/**
+ * wrk with one thread and LOOPS connections on the same random paths, stopped by SIGINT
+ * (it reports what it measured so far); percentiles from its latency histogram.
+ */
+function wrkClient(workDir: string): Client {
+  return async (base, hashes, stop) => {
+    const list = join(workDir, 'narinfo-list');
+    writeFileSync(list, hashes.map((h) => `/main/${h}.narinfo`).join('\n'));
+    const lua = join(workDir, 'latency.lua');
+    writeFileSync(
+      lua,
+      `${readFileSync(join(import.meta.dirname, 'narinfo-random.lua'), 'utf8')}
+done = function(summary, latency, requests)
+  io.write(string.format("LATENCY %d %.3f %.3f %.3f\\n", summary.requests,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+`,
+    );
+    const child = spawn(
+      'wrk',
+      ['-t1', `-c${LOOPS}`, '-d3600s', '--timeout', '5s', '-s', lua, base],
+      {
+        env: { ...process.env, NARINFO_LIST: list },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const closed = new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', () => resolve());
+    });
+    await Promise.race([stop, closed]);
+    child.kill('SIGINT');
+    await closed;
+    const m = /LATENCY (\d+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out);
+    if (!m) throw new Error(`cannot read wrk's output:\n${out}`);
+    return {
+      requests: Number(m[1]),
+      p50: Number(m[2]),
+      p99: Number(m[3]),
+      max: Number(m[4]),
+      over50: undefined,
+    };
+  };
+}
+
+/** A server on `dataDir`: `client` for SECONDS, then again while gc evicts to 70%. */
+async function round(
+  dataDir: string,
+  hashes: string[],
+  bytes: number,
+  client: Client,
+  what: string,
+) {
   // A gigabyte just written is still being written back: the server's first checkpoints
   // would wait for it (fsync), and their stalls would be the copy's, not larder's.
   execFileSync('sync');
-  const server = await spawnServer(join(dir, 'data'), {
+  const server = await spawnServer(dataDir, {
     LARDER_UPLOAD_GRACE: '0s',
     LARDER_LOG_LEVEL: 'warn',
   });
@@ -152,36 +235,35 @@ try {
       authorization: `Bearer ${server.adminToken}`,
       'content-type': 'application/json',
     };
-    const end = performance.now() + SECONDS * 1000;
-    const quiet = await load(server.url, hashes, () => performance.now() > end);
+    const quiet = await client(
+      server.url,
+      hashes,
+      new Promise((r) => setTimeout(r, SECONDS * 1000)),
+    );
     await fetch(`${server.url}/_api/v1/caches/main`, {
       method: 'PATCH',
       headers: auth,
       body: JSON.stringify({ quota: Math.floor(bytes * 0.7) }),
     });
-    let done = false;
     const before = statusBytes(pid, 'VmRSS');
     rssPeak = 0;
     const g0 = performance.now();
-    const gc = fetch(`${server.url}/_api/v1/main/gc`, { method: 'POST', headers: auth, body: '{}' })
-      .then((r) => r.json() as Promise<{ evictionCount: number; bytesAfter: number }>)
-      .finally(() => {
-        done = true;
-      });
-    const busy = await load(server.url, hashes, () => done);
+    const gc = fetch(`${server.url}/_api/v1/main/gc`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    }).then((r) => r.json() as Promise<{ evictionCount: number; bytesAfter: number }>);
+    const busy = await client(server.url, hashes, gc);
     const result = await gc;
     const gcSecs = (performance.now() - g0) / 1000;
-    console.log(`\nnarinfo latency, ${LOOPS} concurrent keep-alive clients, ${N} paths`);
+    console.log(`\nnarinfo latency, ${what}, ${N} paths`);
     console.log('phase            requests   p50 ms   p99 ms   max ms   over 50 ms');
-    for (const [name, xs] of [
+    for (const [name, x] of [
       ['quiet', quiet],
       ['during eviction', busy],
     ] as const) {
       console.log(
-        `${name.padEnd(16)} ${String(xs.length).padEnd(10)} ${pct(xs, 50).toFixed(2).padEnd(8)} ${pct(xs, 99).toFixed(2).padEnd(8)} ${xs
-          .reduce((m, x) => Math.max(m, x), 0)
-          .toFixed(1)
-          .padEnd(8)} ${xs.filter((x) => x > 50).length}`,
+        `${name.padEnd(16)} ${String(x.requests).padEnd(10)} ${x.p50.toFixed(2).padEnd(8)} ${x.p99.toFixed(2).padEnd(8)} ${x.max.toFixed(1).padEnd(8)} ${x.over50 ?? '-'}`,
       );
     }
     console.log(
@@ -195,6 +277,30 @@ try {
     clearInterval(sampler);
     await server.stop();
   }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'larder-bench-evict-'));
+try {
+  console.log(machineLines().join('\n'));
+  const { hashes, bytes } = await filled(join(dir, 'data'));
+  const withWrk = process.env.BENCH_WRK !== '0';
+  // Each round evicts: the second starts from a copy of the cache as it was filled.
+  if (withWrk) cpSync(join(dir, 'data'), join(dir, 'data-wrk'), { recursive: true });
+  await round(
+    join(dir, 'data'),
+    hashes,
+    bytes,
+    nodeClient,
+    `${LOOPS} concurrent keep-alive Node clients`,
+  );
+  if (withWrk)
+    await round(
+      join(dir, 'data-wrk'),
+      hashes,
+      bytes,
+      wrkClient(dir),
+      `wrk, 1 thread, ${LOOPS} connections`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
