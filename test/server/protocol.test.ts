@@ -200,7 +200,15 @@ describe('metrics', () => {
         authed(s.adminToken, { method: 'PUT', body: u.narinfo({ NarSize: '1' }) }),
       );
       assert.equal(bad.status, 400);
-      const text = await (await fetch(`${s.url}/metrics`)).text();
+      // The NAR's bytes are counted once the server's last write has drained, which may
+      // come after the client has read them all: ask until they are (5 s at most).
+      const served = /^larder_nar_bytes_served_total\{cache="main"\} /m;
+      let text = '';
+      for (const until = Date.now() + 5000; Date.now() < until; ) {
+        text = await (await fetch(`${s.url}/metrics`)).text();
+        if (served.test(text)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       assert.match(text, /^larder_narinfo_hits_total\{cache="main"\} 1$/m);
       assert.match(text, /^larder_narinfo_misses_total\{cache="main"\} 1$/m);
       assert.match(
