@@ -1,5 +1,5 @@
 import { type Db, LOCK, lock, type Pool } from './postgres-db.ts';
-import { narFromRow, optNum, type Row } from './rows.ts';
+import { narFromRow, RETENTION_SELECT, type Row, retentionFromRow } from './rows.ts';
 import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
 
 type RetentionMethods = Pick<
@@ -20,24 +20,6 @@ type RetentionMethods = Pick<
 
 /** Rows per page of `retentionRows`. */
 const PAGE = 1000;
-
-const RETENTION_SELECT = `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned,
-    p.build_seconds, p.created_at, p.last_access, p.hits
-  FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
-
-const retentionRow = (r: Row): RetentionRow => ({
-  hashPart: r.hash_part as string,
-  baseName: r.base_name as string,
-  references:
-    (r.refs as string) === '' ? [] : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
-  bytes: Number(r.file_size),
-  tier: optNum(r.tier),
-  pinned: r.pinned === true,
-  buildSeconds: optNum(r.build_seconds),
-  createdAt: Number(r.created_at),
-  lastAccess: optNum(r.last_access),
-  hits: Number(r.hits),
-});
 
 /** Evictions per transaction: the per-cache lock is held this long, then pushes get a turn. */
 const BATCH = 50;
@@ -91,7 +73,7 @@ export function postgresRetention(
 
   return {
     async retentionView(cache) {
-      return (await query(`${RETENTION_SELECT} WHERE p.cache = $1`, [cache])).map(retentionRow);
+      return (await query(`${RETENTION_SELECT} WHERE p.cache = $1`, [cache])).map(retentionFromRow);
     },
 
     async *retentionRows(cache) {
@@ -105,7 +87,7 @@ export function postgresRetention(
           [cache, after],
         );
         if (rows.length === 0) return;
-        const batch = rows.map(retentionRow);
+        const batch = rows.map(retentionFromRow);
         yield batch;
         if (rows.length < PAGE) return;
         after = (batch[batch.length - 1] as RetentionRow).hashPart;

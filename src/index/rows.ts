@@ -1,4 +1,4 @@
-import type { CacheRecord, NarRecord, PathRecord, TokenRecord } from './types.ts';
+import type { CacheRecord, NarRecord, PathRecord, RetentionRow, TokenRecord } from './types.ts';
 
 /**
  * Row <-> record mapping both backends share. SQLite hands back numbers and 0/1, the pg
@@ -89,4 +89,25 @@ export function pathValues(cache: string, p: PathRecord): (string | number | nul
     p.tier ?? null,
     p.buildSeconds ?? null,
   ];
+}
+
+/** What retention reads of each path, joined with its NAR's size; callers add the WHERE. */
+export const RETENTION_SELECT = `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned,
+    p.build_seconds, p.created_at, p.last_access, p.hits
+  FROM paths p JOIN nars n ON n.file_hash = p.file_hash`;
+
+export function retentionFromRow(r: Row): RetentionRow {
+  const refs = r.refs as string;
+  return {
+    hashPart: r.hash_part as string,
+    baseName: r.base_name as string,
+    references: refs === '' ? [] : refs.split(' ').map((b) => b.slice(0, 32)),
+    bytes: Number(r.file_size),
+    tier: optNum(r.tier),
+    pinned: Boolean(r.pinned),
+    buildSeconds: optNum(r.build_seconds),
+    createdAt: Number(r.created_at),
+    lastAccess: optNum(r.last_access),
+    hits: Number(r.hits),
+  };
 }

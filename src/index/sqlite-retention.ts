@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { RETENTION_SELECT, retentionFromRow } from './rows.ts';
 import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -21,24 +22,6 @@ type RetentionMethods = Pick<
   | 'finishNarDeletion'
 >;
 
-const RETENTION_SELECT = `SELECT p.hash_part, p.base_name, p.refs, n.file_size, p.tier, p.pinned,
-    p.build_seconds, p.created_at, p.last_access, p.hits
-  FROM paths p JOIN nars n ON n.file_hash = p.file_hash WHERE p.cache = ?`;
-
-const retentionRow = (r: Row): RetentionRow => ({
-  hashPart: r.hash_part as string,
-  baseName: r.base_name as string,
-  references:
-    (r.refs as string) === '' ? [] : (r.refs as string).split(' ').map((b) => b.slice(0, 32)),
-  bytes: Number(r.file_size),
-  tier: r.tier === null ? undefined : Number(r.tier),
-  pinned: r.pinned === 1,
-  buildSeconds: r.build_seconds === null ? undefined : Number(r.build_seconds),
-  createdAt: Number(r.created_at),
-  lastAccess: r.last_access === null ? undefined : Number(r.last_access),
-  hits: Number(r.hits),
-});
-
 /** The retention half of the SQLite index. */
 /**
  * `q` clears the read memo on writes; `counters` does not, for writes to use counts and
@@ -47,7 +30,7 @@ const retentionRow = (r: Row): RetentionRow => ({
 export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): RetentionMethods {
   return {
     async retentionView(cache) {
-      return (q(RETENTION_SELECT).all(cache) as Row[]).map(retentionRow);
+      return (q(`${RETENTION_SELECT} WHERE p.cache = ?`).all(cache) as Row[]).map(retentionFromRow);
     },
 
     async *retentionRows(cache) {
@@ -58,10 +41,12 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
       // a second. Pages of different moments are safe, as evict() checks each eviction
       // against the index as it is then. Small pages: rows alive across a yield survive
       // young-generation collections and grew the planning thread's heap.
-      const page = q(`${RETENTION_SELECT} AND p.hash_part > ? ORDER BY p.hash_part LIMIT 250`);
+      const page = q(
+        `${RETENTION_SELECT} WHERE p.cache = ? AND p.hash_part > ? ORDER BY p.hash_part LIMIT 250`,
+      );
       let after = '';
       for (;;) {
-        const batch = (page.all(cache, after) as Row[]).map(retentionRow);
+        const batch = (page.all(cache, after) as Row[]).map(retentionFromRow);
         if (batch.length === 0) return;
         yield batch;
         after = (batch[batch.length - 1] as RetentionRow).hashPart;
