@@ -21,7 +21,6 @@ interface Pending {
  */
 export class Usage {
   private pending = new Map<string, Pending>();
-  private paths = 0;
   private usesDue: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly index: MetadataIndex;
@@ -40,7 +39,7 @@ export class Usage {
     this.usesMs = usesMs;
     this.usesDue = now() + usesMs;
     this.timer = setInterval(() => {
-      const uses = this.paths >= MAX_PATHS || this.now() >= this.usesDue;
+      const uses = this.waiting() >= MAX_PATHS || this.now() >= this.usesDue;
       void this.write(uses).catch(onError);
     }, flushMs);
     this.timer.unref();
@@ -77,9 +76,14 @@ export class Usage {
   }
 
   private count(m: Map<string, number>, key: string): void {
-    const n = m.get(key);
-    if (n === undefined) this.paths++;
-    m.set(key, (n ?? 0) + 1);
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+
+  /** Different paths (and NAR files) whose uses wait to be written. */
+  private waiting(): number {
+    let n = 0;
+    for (const p of this.pending.values()) n += p.hashParts.size + p.fileHashes.size;
+    return n;
   }
 
   /**
@@ -104,10 +108,7 @@ export class Usage {
       if (uses) this.pending.delete(cache);
       else Object.assign(p, { hits: 0, misses: 0, bytesOut: 0 });
     }
-    if (uses) {
-      this.paths = 0;
-      this.usesDue = this.now() + this.usesMs;
-    }
+    if (uses) this.usesDue = this.now() + this.usesMs;
     const run = this.flushing.then(() => this.store(batch));
     this.flushing = run.catch(() => {});
     return run;
