@@ -15,7 +15,10 @@ type Message = UseMessage extends infer M ? (M extends unknown ? Omit<M, 'id'> :
 export function sqliteUseWriter(file: string): Writer {
   let worker: Worker | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: () => void; reject: (e: Error) => void; done: Promise<void> }
+  >();
 
   const start = (): Worker => {
     // Type-stripped sources run the .ts file; the compiled build in dist/ the .js next to it.
@@ -41,21 +44,16 @@ export function sqliteUseWriter(file: string): Writer {
     return w;
   };
 
-  const inFlight = new Set<Promise<void>>();
   let closed = false;
   const send = (m: Message): Promise<void> => {
     if (closed) return Promise.reject(new Error('recording use failed: the index is closed'));
     worker ??= start();
     const id = nextId++;
-    const done = new Promise<void>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker?.ref();
-      worker?.postMessage({ ...m, id });
-    });
-    inFlight.add(done);
-    const forget = () => void inFlight.delete(done);
-    done.then(forget, forget);
-    return done;
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    pending.set(id, { resolve, reject, done: promise });
+    worker.ref();
+    worker.postMessage({ ...m, id });
+    return promise;
   };
 
   return {
@@ -78,7 +76,7 @@ export function sqliteUseWriter(file: string): Writer {
       worker = undefined;
       if (!w) return;
       // Writes already sent are finished first.
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...pending.values()].map((p) => p.done));
       await w.terminate();
     },
   };
