@@ -9,8 +9,9 @@ import { join } from 'node:path';
 // server's narinfo memo keeps what it reads, so much of what a scavenge finds is alive and
 // copied: with 32 MiB, scavenges under random lookups of 100,000 paths took 2-16 ms (p90
 // 8 ms), most of the narinfo p99 (under wrk while evicting: 8.4-9.5 ms; with 4 MiB 4.6-5.7
-// ms, and twice the lookups served), at no cost measured with a warm memo (narinfo bench
-// 0.85x nginx, 0.16 s CPU per 10,000). V8 reads this size only at start, so the process
+// ms, and twice the lookups served). With a warm memo the narinfo bench gave 0.74-0.85x
+// nginx with it and 0.84-0.90x without, inside this machine's spread from run to run, but
+// not shown to cost nothing. V8 reads this size only at start, so the process
 // re-executes itself with the flag (same pid, signals and descriptors; cluster workers
 // inherit it). LARDER_SEMI_SPACE_MB sets another size; 0 keeps V8's.
 const semiSpace = process.env.LARDER_SEMI_SPACE_MB ?? '4';
