@@ -6,9 +6,6 @@ import { decodeBase32, serializeNarInfo } from '../nix/index.ts';
  * beside the uploader's (Nix keeps `Sig` lines in a sorted set, so they are sorted here too).
  */
 export function renderNarInfo(p: PathRecord, storeDir: string): Buffer {
-  // Records come memoised from the index, so rendering each once saves work per request.
-  const cached = rendered.get(p);
-  if (cached) return cached;
   const text = serializeNarInfo(
     {
       storePath: `${storeDir}/${p.baseName}`,
@@ -26,9 +23,5 @@ export function renderNarInfo(p: PathRecord, storeDir: string): Buffer {
     },
     storeDir,
   );
-  const bytes = Buffer.from(text);
-  rendered.set(p, bytes);
-  return bytes;
+  return Buffer.from(text);
 }
-
-const rendered = new WeakMap<PathRecord, Buffer>();

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ByteMemo, RENDERED_BYTES, RENDERED_KEYS } from './byte-memo.ts';
 
 /** The channel the schema's triggers notify on every change to caches, tokens or paths. */
 export const CHANGED = 'larder_changed';
@@ -13,12 +14,15 @@ export const CHANGED = 'larder_changed';
  */
 export function openMemo(url: string, ready: Promise<void>) {
   const memo = new Map<string, unknown>();
+  /** Rendered narinfos, the bulk of what is memoised, kept off the JS heap. */
+  const rendered = new ByteMemo(RENDERED_BYTES, RENDERED_KEYS);
   let generation = 0;
   let live = false;
   let closed = false;
   let listener: pg.Client | undefined;
   const clear = () => {
     memo.clear();
+    rendered.clear();
     generation++;
   };
   const retry = () => {
@@ -54,23 +58,43 @@ export function openMemo(url: string, ready: Promise<void>) {
   // The first reads wait for the first LISTEN, so the memo is on from the start.
   const first = ready.then(listen, () => {});
 
+  /** `read()`, its answer kept by `keep` unless a change was notified while it ran. */
+  const through = async <T>(
+    known: () => T | undefined,
+    keep: (value: T) => void,
+    read: () => Promise<T | undefined>,
+  ): Promise<T | undefined> => {
+    if (!live) {
+      await first;
+      if (!live) return read();
+    }
+    const k = known();
+    if (k !== undefined) return k;
+    const seen = generation;
+    const value = await read();
+    // A change notified while this read ran may not be in its answer: keep it only if not.
+    if (value !== undefined && live && seen === generation) keep(value);
+    return value;
+  };
+
   return {
     /** `read()` through the memo; undefined answers are read again each time. */
-    async get<T>(key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
-      if (!live) {
-        await first;
-        if (!live) return read();
-      }
-      if (memo.has(key)) return memo.get(key) as T;
-      const seen = generation;
-      const value = await read();
-      // A change notified while this read ran may not be in its answer: keep it only if not.
-      if (value !== undefined && live && seen === generation) {
-        if (memo.size >= 100_000) memo.clear();
-        memo.set(key, value);
-      }
-      return value;
-    },
+    get: <T>(key: string, read: () => Promise<T | undefined>): Promise<T | undefined> =>
+      through(
+        () => memo.get(key) as T | undefined,
+        (value) => {
+          if (memo.size >= 100_000) memo.clear();
+          memo.set(key, value);
+        },
+        read,
+      ),
+    /** The same for bytes, memoised off the JS heap. */
+    bytes: (key: string, read: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> =>
+      through(
+        () => rendered.get(key) ?? undefined,
+        (value) => rendered.set(key, value),
+        read,
+      ),
     clear,
     async close() {
       closed = true;

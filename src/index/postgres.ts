@@ -42,6 +42,13 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
     }
   };
   const one = async (sql: string, params: unknown[]) => (await query(sql, params))[0];
+  const readPath = async (cache: string, hashPart: string) => {
+    const r = await one(`${PATH_SELECT} WHERE p.cache = $1 AND p.hash_part = $2`, [
+      cache,
+      hashPart,
+    ]);
+    return r ? pathFromRow(r) : undefined;
+  };
 
   return {
     ...postgresRetention(db, write, memo.clear),
@@ -178,12 +185,12 @@ export function openPostgresIndex(url: string, poolSize = 10): MetadataIndex {
     },
 
     async getPath(cache, hashPart) {
-      return memo.get(`p:${cache}/${hashPart}`, async () => {
-        const r = await one(`${PATH_SELECT} WHERE p.cache = $1 AND p.hash_part = $2`, [
-          cache,
-          hashPart,
-        ]);
-        return r ? pathFromRow(r) : undefined;
+      return memo.get(`p:${cache}/${hashPart}`, () => readPath(cache, hashPart));
+    },
+    async renderedPath(cache, hashPart, render) {
+      return memo.bytes(`p:${cache}/${hashPart}`, async () => {
+        const rec = await readPath(cache, hashPart);
+        return rec && render(rec);
       });
     },
     async insertPath(cache, p): Promise<InsertPathResult> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { ByteMemo, RENDERED_BYTES, RENDERED_KEYS } from './byte-memo.ts';
 import {
   cacheFromRow,
   narFromRow,
@@ -42,6 +43,12 @@ export function openSqliteIndex(file: string): MetadataIndex {
   // read. So a revoked token or an evicted path is never served from memory, and the
   // use-count thread's writes every two seconds leave the memo alone.
   const memo = new Map<string, unknown>();
+  /** Rendered narinfos, the bulk of what is memoised, kept off the JS heap. */
+  const rendered = new ByteMemo(RENDERED_BYTES, RENDERED_KEYS);
+  const forgetAll = () => {
+    memo.clear();
+    rendered.clear();
+  };
   /** A memoised "not there": misses are as common as hits (every cache a client asks). */
   const MISS = Symbol('miss');
   const versionStmt = db.prepare(
@@ -61,24 +68,33 @@ export function openSqliteIndex(file: string): MetadataIndex {
     if (v.n !== version) {
       version = v.n;
       deletedSeen = v.deleted;
-      memo.clear();
+      forgetAll();
       return;
     }
     if (v.deleted === deletedSeen) return;
     const rows = deletedStmt.all(deletedSeen, FORGET_ONE_BY_ONE + 1) as Row[];
     // A gap (the list was trimmed past what this connection saw) or too many: forget all.
-    if (rows.length > FORGET_ONE_BY_ONE || Number(rows[0]?.seq) !== deletedSeen + 1) memo.clear();
-    else for (const r of rows) memo.delete(`p:${r.cache}/${r.hash_part}`);
+    if (rows.length > FORGET_ONE_BY_ONE || Number(rows[0]?.seq) !== deletedSeen + 1) forgetAll();
+    else
+      for (const r of rows) {
+        const key = `p:${r.cache}/${r.hash_part}`;
+        memo.delete(key);
+        rendered.delete(key);
+      }
     deletedSeen = v.deleted;
   };
-  const memoised = <T>(key: string, read: () => T): T => {
-    // Asking for changes costs as much as the lookup it saves, so it is asked at most once
-    // a millisecond: another connection's write is seen within that.
+  /** Forgets what other connections changed; asked at most once a millisecond. */
+  const fresh = () => {
+    // Asking for changes costs as much as the lookup it saves: another connection's write
+    // is seen within a millisecond.
     const now = performance.now();
     if (now - checkedAt >= 1) {
       checkedAt = now;
       forgetChanges();
     }
+  };
+  const memoised = <T>(key: string, read: () => T): T => {
+    fresh();
     const known = memo.get(key);
     if (known !== undefined) return (known === MISS ? undefined : known) as T;
     if (memo.size >= 100_000) memo.clear();
@@ -88,7 +104,7 @@ export function openSqliteIndex(file: string): MetadataIndex {
   };
   const writes = /^\s*(INSERT|UPDATE|DELETE|REPLACE)/i;
   const q = (sql: string): StatementSync => {
-    if (writes.test(sql)) memo.clear();
+    if (writes.test(sql)) forgetAll();
     return prepare(sql);
   };
   const tx = <T>(fn: () => T): T => {
@@ -252,6 +268,16 @@ export function openSqliteIndex(file: string): MetadataIndex {
 
     async getPath(cache, hashPart) {
       return memoised(`p:${cache}/${hashPart}`, () => getPath(cache, hashPart));
+    },
+    async renderedPath(cache, hashPart, render) {
+      fresh();
+      const key = `p:${cache}/${hashPart}`;
+      const known = rendered.get(key);
+      if (known !== undefined) return known ?? undefined;
+      const rec = getPath(cache, hashPart);
+      const bytes = rec && render(rec);
+      rendered.set(key, bytes ?? null);
+      return bytes;
     },
     async insertPath(cache, p): Promise<InsertPathResult> {
       return tx((): InsertPathResult => {

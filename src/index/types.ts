@@ -148,6 +148,16 @@ export interface MetadataIndex {
   releaseNar(id: string): Promise<void>;
 
   getPath(cache: string, hashPart: string): Promise<PathRecord | undefined>;
+  /**
+   * What `render` makes of the cache's path (its narinfo), or undefined when the cache
+   * lacks it. Memoised as bytes outside the JS heap (byte-memo.ts) and forgotten whenever
+   * getPath's answer would change, so `render` must depend on the record alone.
+   */
+  renderedPath(
+    cache: string,
+    hashPart: string,
+    render: (p: PathRecord) => Buffer,
+  ): Promise<Buffer | undefined>;
   /** Inserts a path after checking, atomically, that its references are present. */
   insertPath(cache: string, rec: PathRecord): Promise<InsertPathResult>;
   /** Of the given hash parts, those the cache lacks. */

@@ -46,6 +46,8 @@ const kinds: { name: string; skip: string | false; open(n: number): Promise<Meta
 ];
 
 const nar = fakeNar;
+/** What the server renders is its business: here each path renders as its name. */
+const render = (p: PathRecord) => Buffer.from(p.baseName);
 const pathOf = fakePathRecord;
 const cache = {
   name: 'main',
@@ -257,6 +259,7 @@ for (const kind of kinds) {
         assert.equal((await b.getTokenByHash(token.hash))?.revokedAt, undefined);
         assert.equal((await b.getCache('main'))?.public, false);
         assert.ok(await b.getPath('main', p.hashPart));
+        assert.equal((await b.renderedPath('main', p.hashPart, render))?.toString(), p.baseName);
       }
       await a.revokeToken('t1', 5);
       await a.updateCache('main', { public: true });
@@ -266,7 +269,8 @@ for (const kind of kinds) {
       const seen = async () =>
         (await b.getTokenByHash(token.hash))?.revokedAt === 5 &&
         (await b.getCache('main'))?.public === true &&
-        (await b.getPath('main', p.hashPart)) === undefined;
+        (await b.getPath('main', p.hashPart)) === undefined &&
+        (await b.renderedPath('main', p.hashPart, render)) === undefined;
       while (!(await seen()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
       assert.ok(await seen(), 'b still answers from before the change');
     });
@@ -278,7 +282,8 @@ for (const kind of kinds) {
       const kept = await add(a, 'kept');
       for (let i = 0; i < 2; i++) {
         assert.ok(await b.getPath('main', gone.hashPart));
-        assert.ok(await b.getPath('main', kept.hashPart));
+        assert.ok(await b.renderedPath('main', gone.hashPart, render));
+        assert.ok(await b.renderedPath('main', kept.hashPart, render));
       }
       // An eviction alone, as the planning thread's: no other change goes with it.
       await a.evict('main', [eviction(gone, [gone])], 2000, 0);
@@ -288,13 +293,20 @@ for (const kind of kinds) {
         assert.ok(await done(), why);
       };
       await wait(
-        async () => (await b.getPath('main', gone.hashPart)) === undefined,
+        async () =>
+          (await b.getPath('main', gone.hashPart)) === undefined &&
+          (await b.renderedPath('main', gone.hashPart, render)) === undefined,
         'b still serves the evicted path',
       );
-      assert.ok(await b.getPath('main', kept.hashPart), 'b lost a path nobody evicted');
+      assert.ok(
+        await b.renderedPath('main', kept.hashPart, render),
+        'b lost a path nobody evicted',
+      );
       assert.deepEqual(await a.insertPath('main', gone), { ok: true, created: true });
       await wait(
-        async () => (await b.getPath('main', gone.hashPart)) !== undefined,
+        async () =>
+          (await b.getPath('main', gone.hashPart)) !== undefined &&
+          (await b.renderedPath('main', gone.hashPart, render))?.toString() === gone.baseName,
         'b does not see the path pushed again',
       );
     });

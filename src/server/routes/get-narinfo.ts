@@ -18,9 +18,9 @@ export default defineRoute({
   async handle(ctx) {
     const cache = cacheOf(ctx);
     const hash = ctx.params.hash as string;
-    const rec = await ctx.deps.index.getPath(cache.name, hash);
-    count(ctx.deps, cache, rec);
-    if (rec) return sendText(ctx.res, 200, renderNarInfo(rec, ctx.deps.config.storeDir), NARINFO);
+    const body = await narinfo(ctx.deps, cache, hash);
+    count(ctx.deps, cache, hash, body);
+    if (body) return sendText(ctx.res, 200, body, NARINFO);
     const fromUpstream = await narInfoFromUpstream(ctx.deps, cache, hash);
     if (fromUpstream) return sendText(ctx.res, 200, fromUpstream, NARINFO);
     throw notFound(`${hash}.narinfo is not in cache ${cache.name}`);
@@ -28,22 +28,28 @@ export default defineRoute({
   async fast(ctx) {
     const cache = ctx.cache as CacheRecord;
     const hash = ctx.params.hash as string;
-    const rec = await ctx.deps.index.getPath(cache.name, hash);
+    const body = await narinfo(ctx.deps, cache, hash);
     // A miss that an upstream may answer is the full route's (it counts, then fetches).
-    if (!rec && ctx.deps.config.upstreams[cache.name]?.pullThrough) return undefined;
-    count(ctx.deps, cache, rec);
-    return rec
-      ? { status: 200, contentType: NARINFO, body: renderNarInfo(rec, ctx.deps.config.storeDir) }
+    if (!body && ctx.deps.config.upstreams[cache.name]?.pullThrough) return undefined;
+    count(ctx.deps, cache, hash, body);
+    return body
+      ? { status: 200, contentType: NARINFO, body }
       : { status: 404, contentType: 'application/json', body: missBody(cache, hash) };
   },
 });
 
+/** The path's narinfo as stored, rendered once and memoised by the index. */
+const narinfo = (deps: Deps, cache: CacheRecord, hash: string): Promise<Buffer | undefined> =>
+  deps.index.renderedPath(cache.name, hash, (rec: PathRecord) =>
+    renderNarInfo(rec, deps.config.storeDir),
+  );
+
 /** A lookup counted as a hit or a miss, in the metrics and in the cache's usage. */
-function count(deps: Deps, cache: CacheRecord, rec: PathRecord | undefined): void {
+function count(deps: Deps, cache: CacheRecord, hash: string, found: Buffer | undefined): void {
   const labels = () => ({ cache: cache.name });
-  if (!rec) deps.metrics.hot('larder_narinfo_misses_total', MISSES, cache.name, labels)();
+  if (!found) deps.metrics.hot('larder_narinfo_misses_total', MISSES, cache.name, labels)();
   else deps.metrics.hot('larder_narinfo_hits_total', HITS, cache.name, labels)();
-  deps.usage.narinfo(cache.name, rec?.hashPart);
+  deps.usage.narinfo(cache.name, found ? hash : undefined);
 }
 
 /** The body the error handler gives a 404, so both lanes answer a miss alike. */
