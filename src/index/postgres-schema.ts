@@ -174,4 +174,9 @@ export const PG_MIGRATIONS: string[] = [
   CREATE TRIGGER cache_totals_move AFTER UPDATE OF file_hash, cache ON paths
     FOR EACH ROW EXECUTE FUNCTION larder_totals_move();
   `,
+  // The dashboard's recent pushes: without it, the ten newest paths are a sort of all of
+  // them (in SQLite 2.8-2.9 s at a million).
+  `
+  CREATE INDEX paths_by_created ON paths(cache, created_at);
+  `,
 ];

@@ -186,4 +186,9 @@ export const MIGRATIONS: string[] = [
     DELETE FROM path_deletions WHERE seq <= (SELECT max(seq) FROM path_deletions) - 100000;
   END;
   `,
+  // The dashboard's recent pushes: without it, the ten newest of a million paths were a
+  // sort of all of them on the server's thread (2.8-2.9 s; with it 0.1-0.3 ms).
+  `
+  CREATE INDEX paths_by_created ON paths(cache, created_at);
+  `,
 ];
