@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { RETENTION_SELECT, retentionFromRow } from './rows.ts';
+import { ADD_TRAFFIC, USE_BY_FILE, USE_BY_HASH } from './sqlite-use-sql.ts';
 import type { EvictionRecord, MetadataIndex, NarRecord, RetentionRow } from './types.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -132,23 +133,15 @@ export function sqliteRetention(_db: DatabaseSync, q: Q, tx: Tx, counters: Q): R
 
     async recordUse(cache, hashParts, fileHashes, at) {
       tx(() => {
-        const byHash = counters(
-          'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND hash_part = ?',
-        );
+        const byHash = counters(USE_BY_HASH);
         for (const [h, n] of hashParts) byHash.run(n, at, cache, h);
-        const byFile = counters(
-          'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND file_hash = ?',
-        );
+        const byFile = counters(USE_BY_FILE);
         for (const [f, n] of fileHashes) byFile.run(n, at, cache, f);
       });
     },
 
     async recordTraffic(cache, minute, t) {
-      counters(
-        `INSERT INTO traffic (cache, minute, hits, misses, bytes_out) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (cache, minute) DO UPDATE SET hits = hits + excluded.hits,
-           misses = misses + excluded.misses, bytes_out = bytes_out + excluded.bytes_out`,
-      ).run(cache, minute, t.hits, t.misses, t.bytesOut);
+      counters(ADD_TRAFFIC).run(cache, minute, t.hits, t.misses, t.bytesOut);
     },
 
     async traffic(cache, sinceMinute) {

@@ -1,6 +1,7 @@
 import { setPriority } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { ADD_TRAFFIC, USE_BY_FILE, USE_BY_HASH } from './sqlite-use-sql.ts';
 
 /**
  * Writes use counts and traffic into the SQLite index from a thread of its own (see
@@ -17,17 +18,9 @@ try {
 }
 const db = new DatabaseSync(workerData.file as string);
 db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-const byHash = db.prepare(
-  'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND hash_part = ?',
-);
-const byFile = db.prepare(
-  'UPDATE paths SET hits = hits + ?, last_access = ? WHERE cache = ? AND file_hash = ?',
-);
-const traffic = db.prepare(
-  `INSERT INTO traffic (cache, minute, hits, misses, bytes_out) VALUES (?, ?, ?, ?, ?)
-   ON CONFLICT (cache, minute) DO UPDATE SET hits = hits + excluded.hits,
-     misses = misses + excluded.misses, bytes_out = bytes_out + excluded.bytes_out`,
-);
+const byHash = db.prepare(USE_BY_HASH);
+const byFile = db.prepare(USE_BY_FILE);
+const traffic = db.prepare(ADD_TRAFFIC);
 const SLICE = 500;
 
 export type UseMessage =
