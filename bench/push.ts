@@ -143,6 +143,23 @@ await runBench(async (defer) => {
   }
   const base = median(fileTimes);
   const l = median(larderTimes);
+  /** A floor's median against file://, then its runs. */
+  const floor = (measure: string, times: number[]) => [
+    {
+      measure,
+      baseline: fmt(base, 2),
+      larder: fmt(median(times), 2),
+      ratio: ratio(median(times), base),
+      goal: '(floor)',
+    },
+    {
+      measure: 'its runs, seconds',
+      baseline: '',
+      larder: times.map((t) => fmt(t, 2)).join(' '),
+      ratio: '',
+      goal: '',
+    },
+  ];
   printReport(
     `push: nix copy of ${closure.length} paths (${fmt(mib(narBytes), 0)} MiB NAR), compression=zstd, median of ${RUNS} runs`,
     'file://',
@@ -161,34 +178,8 @@ await runBench(async (defer) => {
         ratio: '',
         goal: '',
       },
-      {
-        measure: 'same run: a server that checks nothing',
-        baseline: fmt(base, 2),
-        larder: fmt(median(sinkTimes), 2),
-        ratio: ratio(median(sinkTimes), base),
-        goal: '(floor)',
-      },
-      {
-        measure: 'its runs, seconds',
-        baseline: '',
-        larder: sinkTimes.map((t) => fmt(t, 2)).join(' '),
-        ratio: '',
-        goal: '',
-      },
-      {
-        measure: 'same run: nginx storing the PUTs (WebDAV)',
-        baseline: fmt(base, 2),
-        larder: fmt(median(davTimes), 2),
-        ratio: ratio(median(davTimes), base),
-        goal: '(floor)',
-      },
-      {
-        measure: 'its runs, seconds',
-        baseline: '',
-        larder: davTimes.map((t) => fmt(t, 2)).join(' '),
-        ratio: '',
-        goal: '',
-      },
+      ...floor('same run: a server that checks nothing', sinkTimes),
+      ...floor('same run: nginx storing the PUTs (WebDAV)', davTimes),
       {
         measure: 'larder server CPU s (median)',
         baseline: '-',
