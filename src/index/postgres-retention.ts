@@ -133,6 +133,10 @@ export function postgresRetention(
 
     async recordUse(cache, hashParts, fileHashes, at) {
       await tx(async (c) => {
+        // The cache's lock first, as evictions and pushes take it: these updates lock rows
+        // in no order of ours, and another replica's eviction (or its own use counts)
+        // taking the same rows in another order deadlocked (the two-replica e2e test).
+        await lock(c, LOCK.cache, cache);
         if (hashParts.size > 0)
           await c.query(
             `UPDATE paths p SET hits = p.hits + u.n, last_access = $1
